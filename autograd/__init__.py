@@ -1,0 +1,35 @@
+"""chainrule's engine: scalar reverse-mode automatic differentiation, made to be read.
+
+    >>> from autograd import Value
+    >>> a, b = Value(2.0, "a"), Value(-3.0, "b")
+    >>> c = a * b; c.label = "c"
+    >>> c.backward()
+    >>> a.grad, b.grad
+    (-3.0, 2.0)
+"""
+
+from autograd.gcpause import pause_gc
+from autograd.gradcheck import GradcheckError, GradcheckReport, gradcheck
+from autograd.graph import topological_order
+from autograd.nary import dot, log_softmax, logsumexp, softmax, vsum
+from autograd.trace import BackwardStep, backward_steps
+from autograd.value import RULES, Value, is_recording, no_grad
+
+__all__ = [
+    "RULES",
+    "BackwardStep",
+    "GradcheckError",
+    "GradcheckReport",
+    "Value",
+    "backward_steps",
+    "dot",
+    "gradcheck",
+    "is_recording",
+    "log_softmax",
+    "logsumexp",
+    "no_grad",
+    "pause_gc",
+    "softmax",
+    "topological_order",
+    "vsum",
+]

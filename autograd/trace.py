@@ -1,0 +1,92 @@
+"""The backward pass one chain-rule step at a time: records, and the sentences that read them.
+
+`backward_steps(root)` performs exactly the arithmetic of `root.backward()`, in the same order,
+but pauses after every edge and hands out a `BackwardStep` describing what just happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from autograd.graph import topological_order
+from autograd.value import Value, check_grads_finite
+
+
+def node_names(order: list[Value]) -> dict[Value, str]:
+    """A readable name for every node: its label, else `v<i>` with i its place in `order`."""
+    return {node: node.label or f"v{i}" for i, node in enumerate(order)}
+
+
+def format_number(x: float) -> str:
+    """Four decimals for ordinary magnitudes, scientific notation for tiny or huge ones."""
+    if x == 0.0 or 1e-4 <= abs(x) < 1e6:
+        return f"{x:.4f}"
+    return f"{x:.4e}"
+
+
+@dataclass(frozen=True, slots=True)
+class BackwardStep:
+    """One application of the chain rule along the edge parent -> node.
+
+    contribution = local_grad * upstream, and parent.grad += contribution, where
+    upstream = d(root)/d(node) and local_grad = d(node)/d(parent).
+    """
+
+    index: int  # 0, 1, 2, ... in the order the steps happen
+    node: Value
+    parent: Value
+    local_grad: float
+    upstream: float
+    contribution: float
+    parent_grad: float  # parent.grad after this step
+    root_name: str
+    node_name: str
+    parent_name: str
+    received: int  # how many contributions `parent` has received, this one included
+    fan_out: int  # how many it will receive in all (the number of edges leaving it)
+
+    def __str__(self) -> str:
+        r, n, p = self.root_name, self.node_name, self.parent_name
+        f = format_number
+        return (
+            f"d{r}/d{p} += d{r}/d{n} * d{n}/d{p} = {f(self.upstream)} * {f(self.local_grad)}"
+            f" = {f(self.contribution)}  ({p}.grad = {f(self.parent_grad)})"
+        )
+
+
+def backward_steps(root: Value) -> Iterator[BackwardStep]:
+    """Run `root.backward()` one edge at a time, yielding a `BackwardStep` after each edge.
+
+    Running it to the end leaves exactly the grads `root.backward()` leaves: same resets, same
+    order, same floating-point additions.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"backward_steps needs a Value, got {type(root).__name__}")
+    order = topological_order(root)
+    names = node_names(order)
+    root_name = root.label or "L"
+    names[root] = root_name
+    fan_out: dict[Value, int] = dict.fromkeys(order, 0)
+    for node in order:
+        for parent in node.parents:
+            fan_out[parent] += 1
+    received = dict.fromkeys(order, 0)
+
+    for node in order:
+        if node.parents:
+            node.grad = 0.0
+    root.grad = 1.0
+    index = 0
+    for node in reversed(order):
+        upstream = node.grad
+        for parent, local_grad in zip(node.parents, node.local_grads):
+            contribution = local_grad * upstream
+            parent.grad += contribution
+            received[parent] += 1
+            yield BackwardStep(
+                index, node, parent, local_grad, upstream, contribution, parent.grad,
+                root_name, names[node], names[parent], received[parent], fan_out[parent],
+            )
+            index += 1
+    check_grads_finite(order)

@@ -1,0 +1,419 @@
+"""The node of the computation graph: `Value`, and every elementary op with its local derivative.
+
+Each op computes its forward number and, in the same breath, the local derivative of its output
+with respect to each input: d(out)/d(input). The node keeps both, as data:
+
+    out.parents     = (a, b)            the Values it was computed from, in argument order
+    out.local_grads = (b.data, a.data)  for out = a * b:  d(a*b)/da = b,  d(a*b)/db = a
+
+The chain rule itself is written once, in `Value.backward`: walking the graph from the output
+back to the inputs, every edge adds  local_grad * (gradient of the output so far)  to its parent.
+Because the local derivatives are plain numbers stored on the node, the trace (`backward_steps`)
+and the pictures (`draw_dot`) can show every one of them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from numbers import Real
+from operator import attrgetter
+from typing import TypeVar
+
+from autograd.graph import topological_order
+
+# ---------------------------------------------------------------------------------------------
+# The rule book: op name -> the formula of its local derivative, shown by the trace and pictures.
+
+RULES: dict[str, str] = {}
+
+F = TypeVar("F", bound=Callable)
+
+
+def derivative(op: str, formula: str) -> Callable[[F], F]:
+    """Record `formula` as the local-derivative rule of `op`; the function itself is unchanged."""
+
+    def register(function: F) -> F:
+        RULES[op] = formula
+        return function
+
+    return register
+
+
+# ---------------------------------------------------------------------------------------------
+# Recording switch: inside `no_grad()` ops build plain leaves, with no parents and no derivatives.
+
+_recording = True
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Within this block, ops record no graph: their results are leaves (for evaluation)."""
+    global _recording
+    previous, _recording = _recording, False
+    try:
+        yield
+    finally:
+        _recording = previous
+
+
+def is_recording() -> bool:
+    """True unless inside `no_grad()`."""
+    return _recording
+
+
+# ---------------------------------------------------------------------------------------------
+
+isfinite = math.isfinite
+
+# Local derivatives that do not depend on the inputs, shared rather than rebuilt for every node.
+ONE_ONE = (1.0, 1.0)  # d(a+b)/da, d(a+b)/db
+ONE_MINUS_ONE = (1.0, -1.0)  # d(a-b)/da, d(a-b)/db
+ONE = (1.0,)
+ZERO = (0.0,)
+MINUS_ONE = (-1.0,)
+
+
+def _as_float(data: object) -> float:
+    """Turn an int or float (not a bool) into a float; anything else is a TypeError."""
+    if isinstance(data, bool) or not isinstance(data, Real):
+        raise TypeError(
+            f"Value data must be an int or float, got {type(data).__name__} ({data!r:.60})"
+        )
+    try:
+        return float(data)
+    except OverflowError:
+        raise ValueError(f"Value data {data!r:.60} is too large for a float") from None
+
+
+def _constant(number: object) -> Value:
+    """A plain number used in an op becomes a constant leaf; other types are NotImplemented."""
+    if type(number) is float and isfinite(number):  # the common case, kept fast
+        return _node(number, "", (), ())
+    if isinstance(number, bool) or not isinstance(number, Real):
+        return NotImplemented
+    return Value(number)  # ints, numpy floats, ...: validated by the constructor
+
+
+def _number(operand: object) -> float | None:
+    """A plain int/float operand as a float; None for any other type, so the operator returns
+    NotImplemented and Python raises TypeError (never a silent coercion of a list or a str)."""
+    if type(operand) is float:
+        c = operand
+    elif isinstance(operand, bool) or not isinstance(operand, Real):
+        return None
+    else:
+        c = _as_float(operand)
+    if not isfinite(c):
+        raise ValueError(f"a constant in an op must be finite, got {c}")
+    return c
+
+
+def _describe(parents: tuple[Value, ...]) -> str:
+    shown = ", ".join(f"{p.data!r}" for p in parents[:4])
+    return shown + (", ..." if len(parents) > 4 else "")
+
+
+def _check_local_grads(op: str, x: float, grads: tuple[float, ...]) -> tuple[float, ...]:
+    """A local derivative that overflows would turn into inf/nan grads later: refuse it now."""
+    for g in grads:
+        if not math.isfinite(g):
+            raise OverflowError(f"{op}: the local derivative at {x!r} is {g}, too steep")
+    return grads
+
+
+class Value:
+    """A scalar in a computation graph: its number, its gradient, and how it was computed.
+
+    `Value(data, label="")`: data is an int or float (stored as float); label names it in traces
+    and pictures. Values are hashed by identity, so they work as dict keys and set members.
+    """
+
+    __slots__ = {
+        "data": "the number this node holds (a finite float)",
+        "grad": "d(root)/d(this node) after a backward pass; 0.0 until one reaches it",
+        "label": "a name for traces and pictures ('' if none)",
+        "op": "the op that produced this node ('' for a leaf)",
+        "parents": "the Values it was computed from, in argument order (one per operand)",
+        "local_grads": "d(this node)/d(parent) for each parent, in the same order",
+    }
+
+    def __init__(
+        self,
+        data: float,
+        label: str = "",
+        op: str = "",
+        parents: tuple[Value, ...] = (),
+        local_grads: tuple[float, ...] = (),
+    ) -> None:
+        # `op`, `parents` and `local_grads` are filled in by the ops below, not by users.
+        if type(data) is not float:
+            data = _as_float(data)
+        if not isfinite(data):
+            raise ValueError(f"Value data must be finite, got {data}")
+        if type(label) is not str:
+            raise TypeError(f"label must be a str, got {type(label).__name__}")
+        self.data = data
+        self.grad = 0.0
+        self.label = label
+        if _recording:
+            self.op = op
+            self.parents = parents
+            self.local_grads = local_grads
+        else:
+            self.op = ""
+            self.parents = ()
+            self.local_grads = ()
+
+    def __repr__(self) -> str:
+        label = f"label={self.label!r}, " if self.label else ""
+        return f"Value({label}data={self.data!r}, grad={self.grad!r})"
+
+    # --- the chain rule ---------------------------------------------------------------------
+
+    def backward(self) -> None:
+        """Fill in d(self)/d(node) as `.grad` on every node that `self` depends on.
+
+        Reverse topological order guarantees a node's gradient is complete (every use of it has
+        contributed) before it is passed on to its parents. Interior nodes are reset first, so
+        they show this pass's gradient; leaves accumulate across calls, as in PyTorch.
+        """
+        order = topological_order(self)
+        interior = [node for node in order if node.parents]  # leaves pass nothing on
+        for node in interior:
+            node.grad = 0.0
+        self.grad = 1.0
+        for node in reversed(interior):
+            upstream = node.grad
+            # the chain rule, one edge at a time:
+            #   d(root)/d(parent) += d(node)/d(parent) * d(root)/d(node)
+            for parent, local_grad in zip(node.parents, node.local_grads):
+                parent.grad += local_grad * upstream
+        check_grads_finite(order)
+
+    # --- binary operators: a Value or an int/float on either side ----------------------------
+    # NOTE: a plain number is a constant, as in PyTorch: it shapes the local derivative but is
+    # not a node of the graph (nothing would ever use its gradient). So `x * 3` has one parent,
+    # x, with local derivative 3; `x * y` has two, x and y, with local derivatives y and x.
+
+    @derivative("+", "d(a+b)/da = 1,  d(a+b)/db = 1")
+    def __add__(self, other: Value | float) -> Value:  # self + other
+        if type(other) is Value:
+            return _node(self.data + other.data, "+", (self, other), ONE_ONE)
+        c = _number(other)
+        return NotImplemented if c is None else _node(self.data + c, "+", (self,), ONE)
+
+    def __radd__(self, other: float) -> Value:  # other + self, other a number
+        c = _number(other)
+        return NotImplemented if c is None else _node(c + self.data, "+", (self,), ONE)
+
+    @derivative("-", "d(a-b)/da = 1,  d(a-b)/db = -1")
+    def __sub__(self, other: Value | float) -> Value:  # self - other
+        if type(other) is Value:
+            return _node(self.data - other.data, "-", (self, other), ONE_MINUS_ONE)
+        c = _number(other)
+        return NotImplemented if c is None else _node(self.data - c, "-", (self,), ONE)
+
+    def __rsub__(self, other: float) -> Value:  # other - self, other a number
+        c = _number(other)
+        return NotImplemented if c is None else _node(c - self.data, "-", (self,), MINUS_ONE)
+
+    @derivative("*", "d(a*b)/da = b,  d(a*b)/db = a")
+    def __mul__(self, other: Value | float) -> Value:  # self * other
+        if type(other) is Value:
+            return _node(self.data * other.data, "*", (self, other), (other.data, self.data))
+        c = _number(other)
+        return NotImplemented if c is None else _node(self.data * c, "*", (self,), (c,))
+
+    def __rmul__(self, other: float) -> Value:  # other * self, other a number
+        c = _number(other)
+        return NotImplemented if c is None else _node(c * self.data, "*", (self,), (c,))
+
+    @derivative("/", "d(a/b)/da = 1/b,  d(a/b)/db = -a/b^2")
+    def __truediv__(self, other: Value | float) -> Value:  # self / other
+        if type(other) is Value:
+            a, b = self.data, other.data
+            parents = (self, other)
+        else:
+            b = _number(other)
+            if b is None:
+                return NotImplemented
+            a, parents = self.data, (self,)
+        if b == 0.0:
+            raise ZeroDivisionError(f"division by zero: {a!r} / {b!r}")
+        grads = _check_local_grads("/", b, (1.0 / b, -a / (b * b))[: len(parents)])
+        return _node(a / b, "/", parents, grads)
+
+    def __rtruediv__(self, other: float) -> Value:  # other / self, other a number
+        c = _number(other)
+        if c is None:
+            return NotImplemented
+        b = self.data
+        if b == 0.0:
+            raise ZeroDivisionError(f"division by zero: {c!r} / {b!r}")
+        return _node(c / b, "/", (self,), _check_local_grads("/", b, (-c / (b * b),)))
+
+    @derivative("**", "d(x**n)/dx = n*x**(n-1),  d(x**y)/dy = x**y * log(x)")
+    def __pow__(self, exponent: Value | float) -> Value:  # self ** exponent
+        if type(exponent) is Value:
+            return _power(self.data, exponent.data, (self, exponent))
+        n = _number(exponent)
+        if n is None:
+            return NotImplemented
+        x = self.data
+        if x < 0.0 and not n.is_integer():
+            raise ValueError(f"{x!r} ** {n!r}: a fractional power of a negative base is not real")
+        if x == 0.0 and n < 1.0 and n != 0.0:
+            error = ZeroDivisionError if n < 0.0 else ValueError
+            raise error(f"0.0 ** {n!r}: the derivative n*x**(n-1) is infinite at x = 0")
+        try:
+            out = x**n
+            local = n * x ** (n - 1.0) if n != 0.0 else 0.0
+        except OverflowError:
+            raise OverflowError(f"{x!r} ** {n!r} is too large for a float") from None
+        return _node(out, "**", (self,), _check_local_grads("**", x, (local,)))
+
+    def __rpow__(self, base: float) -> Value:  # base ** self, base a number
+        c = _number(base)
+        return NotImplemented if c is None else _power(c, self.data, (self,))
+
+    @derivative("neg", "d(-x)/dx = -1")
+    def __neg__(self) -> Value:  # -self
+        return _node(-self.data, "neg", (self,), MINUS_ONE)
+
+    # --- functions of one Value ---------------------------------------------------------------
+
+    @derivative("exp", "d exp(x)/dx = exp(x)")
+    def exp(self) -> Value:
+        """e^x."""
+        try:
+            out = math.exp(self.data)
+        except OverflowError:
+            raise OverflowError(
+                f"exp({self.data!r}) overflows a float (exp(x) is finite only for x < 709.78)"
+            ) from None
+        return _node(out, "exp", (self,), (out,))
+
+    @derivative("log", "d log(x)/dx = 1/x")
+    def log(self) -> Value:
+        """The natural logarithm, for x > 0."""
+        x = self.data
+        if x <= 0.0:
+            raise ValueError(f"log({x!r}): log is defined only for x > 0")
+        return _node(math.log(x), "log", (self,), _check_local_grads("log", x, (1.0 / x,)))
+
+    @derivative("tanh", "d tanh(x)/dx = 1 - tanh(x)^2")
+    def tanh(self) -> Value:
+        """(e^x - e^-x) / (e^x + e^-x)."""
+        t = math.tanh(self.data)
+        return _node(t, "tanh", (self,), (1.0 - t * t,))
+
+    @derivative("relu", "d relu(x)/dx = 1 if x > 0 else 0")
+    def relu(self) -> Value:
+        """max(0, x).  NOTE: relu'(0) = 0, PyTorch's convention (the kink has no derivative)."""
+        x = self.data
+        return _node(x if x > 0.0 else 0.0, "relu", (self,), ONE if x > 0.0 else ZERO)
+
+    @derivative("leaky_relu", "d leaky_relu(x)/dx = 1 if x > 0 else slope")
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        """x if x > 0 else slope*x.  NOTE: as relu, the derivative at 0 is the left one (slope)."""
+        x = self.data
+        local = 1.0 if x > 0.0 else float(slope)
+        return _node(x * local, "leaky_relu", (self,), (local,))
+
+    @derivative("sigmoid", "d sigmoid(x)/dx = sigmoid(x) * (1 - sigmoid(x))")
+    def sigmoid(self) -> Value:
+        """1 / (1 + e^-x), computed without overflow for large |x|."""
+        x = self.data
+        if x >= 0.0:
+            s = 1.0 / (1.0 + math.exp(-x))
+        else:
+            e = math.exp(x)
+            s = e / (1.0 + e)
+        return _node(s, "sigmoid", (self,), (s * (1.0 - s),))
+
+    @derivative("sqrt", "d sqrt(x)/dx = 1 / (2*sqrt(x))")
+    def sqrt(self) -> Value:
+        """The square root, for x > 0 (at 0 the derivative is infinite)."""
+        x = self.data
+        if x < 0.0:
+            raise ValueError(f"sqrt({x!r}): sqrt is defined only for x >= 0")
+        if x == 0.0:
+            raise ValueError("sqrt(0.0): the derivative 1/(2*sqrt(x)) is infinite at x = 0")
+        r = math.sqrt(x)
+        return _node(r, "sqrt", (self,), _check_local_grads("sqrt", x, (0.5 / r,)))
+
+    @derivative("abs", "d|x|/dx = sign(x)  (0 at x = 0)")
+    def __abs__(self) -> Value:
+        """|x|.  NOTE: abs'(0) = 0, as PyTorch (sign(0) = 0)."""
+        x = self.data
+        sign = 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
+        return _node(abs(x), "abs", (self,), (sign,))
+
+    abs = __abs__
+
+    @derivative("sin", "d sin(x)/dx = cos(x)")
+    def sin(self) -> Value:
+        """The sine (radians)."""
+        return _node(math.sin(self.data), "sin", (self,), (math.cos(self.data),))
+
+    @derivative("cos", "d cos(x)/dx = -sin(x)")
+    def cos(self) -> Value:
+        """The cosine (radians)."""
+        return _node(math.cos(self.data), "cos", (self,), (-math.sin(self.data),))
+
+
+def _power(x: float, y: float, parents: tuple[Value, ...]) -> Value:
+    """x ** y with a Value exponent y (parents: the Values among x and y, x first).
+
+    x^y = exp(y log x), so the base must be > 0;  d/dx = y x^(y-1),  d/dy = x^y log x.
+    """
+    if x <= 0.0:
+        raise ValueError(f"{x!r} ** {y!r}: a Value exponent needs a base > 0")
+    try:
+        out = x**y
+    except OverflowError:
+        raise OverflowError(f"{x!r} ** {y!r} is too large for a float") from None
+    d_base, d_exponent = y * x ** (y - 1.0), out * math.log(x)
+    grads = (d_base, d_exponent) if len(parents) == 2 else (d_exponent,)
+    return _node(out, "**", parents, _check_local_grads("**", x, grads))
+
+
+_new = object.__new__
+
+
+def _node(
+    data: float, op: str, parents: tuple[Value, ...], local_grads: tuple[float, ...]
+) -> Value:
+    """How an op makes its result: like `Value(data)`, minus the checks an op cannot fail
+    (its result is always a float), plus the one it can: overflow to inf names the op."""
+    if not isfinite(data):
+        raise OverflowError(f"{op}({_describe(parents)}) = {data}: too large for a float")
+    node = _new(Value)
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    if _recording:
+        node.op = op
+        node.parents = parents
+        node.local_grads = local_grads
+    else:
+        node.op = ""
+        node.parents = node.local_grads = ()
+    return node
+
+
+def check_grads_finite(nodes: list[Value]) -> None:
+    """Raise if a backward pass overflowed: an inf or nan gradient is never left silently."""
+    # One sum is much cheaper than a test per node; it is finite exactly when every term is,
+    # unless the sum itself overflows, which the exact search below then clears.
+    if isfinite(sum(map(attrgetter("grad"), nodes))):
+        return
+    for node in nodes:
+        if not math.isfinite(node.grad):
+            name = node.label or f"a {node.op or 'leaf'} node"
+            raise OverflowError(
+                f"backward overflowed: the gradient of {name} became {node.grad}. The output is "
+                "too steep here; scale the loss down or lower the learning rate."
+            )
