@@ -8,6 +8,7 @@
     (-3.0, 2.0)
 """
 
+from autograd.draw import draw_dot, render
 from autograd.gcpause import pause_gc
 from autograd.gradcheck import GradcheckError, GradcheckReport, gradcheck
 from autograd.graph import topological_order
@@ -23,12 +24,14 @@ __all__ = [
     "Value",
     "backward_steps",
     "dot",
+    "draw_dot",
     "gradcheck",
     "is_recording",
     "log_softmax",
     "logsumexp",
     "no_grad",
     "pause_gc",
+    "render",
     "softmax",
     "topological_order",
     "vsum",

@@ -242,8 +242,10 @@ class Value:
             a, parents = self.data, (self,)
         if b == 0.0:
             raise ZeroDivisionError(f"division by zero: {a!r} / {b!r}")
-        grads = _check_local_grads("/", b, (1.0 / b, -a / (b * b))[: len(parents)])
-        return _node(a / b, "/", parents, grads)
+        q = a / b
+        # -a/b^2 computed as -(a/b)/b: b*b would underflow to 0 for |b| < 1e-162
+        grads = _check_local_grads("/", b, (1.0 / b, -q / b)[: len(parents)])
+        return _node(q, "/", parents, grads)
 
     def __rtruediv__(self, other: float) -> Value:  # other / self, other a number
         c = _number(other)
@@ -252,7 +254,8 @@ class Value:
         b = self.data
         if b == 0.0:
             raise ZeroDivisionError(f"division by zero: {c!r} / {b!r}")
-        return _node(c / b, "/", (self,), _check_local_grads("/", b, (-c / (b * b),)))
+        q = c / b
+        return _node(q, "/", (self,), _check_local_grads("/", b, (-q / b,)))
 
     @derivative("**", "d(x**n)/dx = n*x**(n-1),  d(x**y)/dy = x**y * log(x)")
     def __pow__(self, exponent: Value | float) -> Value:  # self ** exponent
@@ -389,7 +392,9 @@ def _node(
     """How an op makes its result: like `Value(data)`, minus the checks an op cannot fail
     (its result is always a float), plus the one it can: overflow to inf names the op."""
     if not isfinite(data):
-        raise OverflowError(f"{op}({_describe(parents)}) = {data}: too large for a float")
+        raise OverflowError(
+            f"{op} overflowed to {data} (inputs {_describe(parents)}): too large for a float"
+        )
     node = _new(Value)
     node.data = data
     node.grad = 0.0

@@ -1,0 +1,116 @@
+"""Every bad input the contract names gets its own error, with a message that says what was wrong.
+
+And a failed op leaves the graph built so far exactly as it was.
+"""
+
+import math
+
+import pytest
+
+from autograd import Value, dot, logsumexp, vsum
+
+
+@pytest.mark.parametrize("bad", ["3", None, 1 + 2j, [1.0], (1.0,), True, False, {"x": 1}])
+def test_constructor_rejects_non_numbers_naming_the_type(bad):
+    with pytest.raises(TypeError, match=type(bad).__name__):
+        Value(bad)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, 10**400])
+def test_constructor_rejects_non_finite(bad):
+    with pytest.raises(ValueError, match="finite|too large"):
+        Value(bad)
+
+
+def test_constructor_stores_ints_as_float_and_rejects_non_str_label():
+    v = Value(3)
+    assert type(v.data) is float and v.data == 3.0 and v.grad == 0.0 and v.op == ""
+    assert v.parents == () and v.local_grads == ()
+    with pytest.raises(TypeError, match="label"):
+        Value(1.0, label=5)
+
+
+@pytest.mark.parametrize("other", [[1, 2], "ab", None, 1j, (1.0,), True])
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda a, b: a + b, lambda a, b: b + a, lambda a, b: a - b, lambda a, b: b - a,
+        lambda a, b: a * b, lambda a, b: b * a, lambda a, b: a / b, lambda a, b: b / a,
+        lambda a, b: a**b, lambda a, b: b**a,
+    ],
+)
+def test_operators_refuse_other_types_with_type_error(op, other):
+    """micrograd silently builds `[1, 2] * Value(3)`; here Python raises TypeError."""
+    with pytest.raises(TypeError):
+        op(Value(3.0), other)
+
+
+def test_non_finite_constant_is_refused():
+    with pytest.raises(ValueError, match="finite"):
+        Value(1.0) * math.inf
+
+
+@pytest.mark.parametrize(
+    "build, error, words",
+    [
+        (lambda: Value(0.0).log(), ValueError, r"log\(0.0\)"),
+        (lambda: Value(-2.0).log(), ValueError, r"log\(-2.0\)"),
+        (lambda: Value(1.0) / Value(0.0), ZeroDivisionError, "division by zero"),
+        (lambda: Value(1.0) / 0, ZeroDivisionError, "division by zero"),
+        (lambda: 3 / Value(0.0), ZeroDivisionError, "division by zero"),
+        (lambda: Value(-8.0) ** 0.5, ValueError, "negative base"),
+        (lambda: Value(-8.0) ** Value(2.0), ValueError, "base > 0"),
+        (lambda: (-2) ** Value(2.0), ValueError, "base > 0"),
+        (lambda: Value(0.0) ** -1, ZeroDivisionError, r"0.0 \*\* -1"),
+        (lambda: Value(0.0) ** 0.5, ValueError, "infinite"),
+        (lambda: Value(800.0).exp(), OverflowError, r"exp\(800.0\)"),
+        (lambda: Value(-1.0).sqrt(), ValueError, r"sqrt\(-1.0\)"),
+        (lambda: Value(0.0).sqrt(), ValueError, "infinite"),
+        (lambda: Value(1e200) * Value(1e200), OverflowError, r"\*"),
+        (lambda: Value(1e300) ** 2, OverflowError, "too large"),
+        (lambda: Value(1e-200) ** -2, OverflowError, "too large"),
+        (lambda: Value(1.0) / Value(1e-200), OverflowError, "too steep"),
+        (lambda: 1.0 / Value(1e-200), OverflowError, "too steep"),
+    ],
+)
+def test_domain_errors_name_the_op_and_the_value(build, error, words):
+    with pytest.raises(error, match=words):
+        build()
+
+
+def test_failed_op_leaves_the_graph_intact():
+    a, b = Value(2.0, "a"), Value(3.0, "b")
+    c = a * b
+    before = (c.data, c.parents, c.local_grads, a.grad, b.grad)
+    with pytest.raises(ValueError):
+        (c - 6.0).log()  # log(0)
+    assert (c.data, c.parents, c.local_grads, a.grad, b.grad) == before
+    d = c + 1.0
+    d.backward()
+    assert (a.grad, b.grad) == (3.0, 2.0)
+
+
+def test_backward_overflow_is_an_error_not_a_silent_inf():
+    x = Value(1e-300, "x")
+    y = x * 1e300  # forward: 1.0, but dy/dx = 1e300
+    loss = y * 1e300  # forward: 1e300, still finite; dloss/dx = 1e600 is not
+    with pytest.raises(OverflowError, match="gradient of x"):
+        loss.backward()
+
+
+def test_nary_ops_validate_their_inputs():
+    with pytest.raises(ValueError, match="as many weights as inputs"):
+        dot([Value(1.0)], [Value(1.0), Value(2.0)])
+    with pytest.raises(TypeError, match="str"):
+        vsum([Value(1.0), "x"])
+    with pytest.raises(ValueError, match="at least one"):
+        vsum([])
+    with pytest.raises(ValueError, match="at least one"):
+        logsumexp([])
+
+
+def test_values_hash_by_identity_and_equality_is_not_overloaded():
+    a, b = Value(1.0), Value(1.0)
+    assert a != b and a == a
+    assert len({a, b, a}) == 2
+    assert {a: 1, b: 2}[b] == 2

@@ -1,0 +1,100 @@
+"""backward_steps: the same arithmetic as backward(), one edge at a time, in readable sentences."""
+
+import random
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd import Value, backward_steps, topological_order
+
+
+def random_graph(rng: random.Random, n_leaves: int, n_ops: int) -> tuple[Value, list[Value]]:
+    """A random DAG over safe ops that reuses nodes, with a non-trivial loss on top."""
+    leaves = [Value(rng.uniform(-2, 2), f"x{i}") for i in range(n_leaves)]
+    pool = list(leaves)
+    for _ in range(n_ops):
+        a, b = rng.choice(pool), rng.choice(pool)
+        kind = rng.randrange(5)
+        if kind == 0:
+            out = a + b
+        elif kind == 1:
+            out = a * b
+        elif kind == 2:
+            out = a.tanh()
+        elif kind == 3:
+            out = a - 0.5 * b
+        else:
+            out = a.sigmoid() * b
+        pool.append(out)
+    root = ((pool[-1] + pool[-2] * 0.3) + 1.5) ** 2
+    return root, leaves
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10**6), n_leaves=st.integers(1, 5), n_ops=st.integers(1, 25))
+def test_steps_leave_exactly_the_grads_of_backward(seed, n_leaves, n_ops):
+    root, _ = random_graph(random.Random(seed), n_leaves, n_ops)
+    order = topological_order(root)
+    root.backward()
+    expected = [node.grad for node in order]
+    for node in order:  # scramble everything, including leaves, then replay
+        node.grad = 0.0
+    steps = list(backward_steps(root))
+    assert [node.grad for node in order] == expected  # bit for bit
+    assert len(steps) == sum(len(node.parents) for node in order)  # one step per edge
+    assert [s.index for s in steps] == list(range(len(steps)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10**6))
+def test_each_step_is_one_chain_rule_application(seed):
+    root, _ = random_graph(random.Random(seed), 3, 12)
+    running: dict[Value, float] = {}
+    for step in backward_steps(root):
+        assert step.contribution == step.local_grad * step.upstream
+        assert step.upstream == step.node.grad  # the node's gradient is complete when used
+        before = running.get(step.parent, 0.0)
+        assert step.parent_grad == before + step.contribution
+        running[step.parent] = step.parent_grad
+        assert 1 <= step.received <= step.fan_out
+
+
+def test_fan_out_counts_every_contribution():
+    a = Value(3.0, "a")
+    b = a * a  # a feeds b twice
+    c = a + b  # and c once: three contributions in all
+    steps = [s for s in backward_steps(c) if s.parent is a]
+    assert [(s.received, s.fan_out) for s in steps] == [(1, 3), (2, 3), (3, 3)]
+    assert a.grad == 1 + 2 * 3.0
+
+
+def test_sentences_name_labels_and_numbers():
+    a, b = Value(2.0, "a"), Value(-3.0, "b")
+    c = a * b
+    c.label = "c"
+    loss = (c + 1.0) ** 2
+    loss.label = "L"
+    sentences = [str(s) for s in backward_steps(loss)]
+    # dL/dc = 2*(c+1) = -10; dL/da = -10 * b = 30
+    assert "dL/da += dL/dc * dc/da = -10.0000 * -3.0000 = 30.0000  (a.grad = 30.0000)" in sentences
+    assert "dL/db += dL/dc * dc/db = -10.0000 * 2.0000 = -20.0000  (b.grad = -20.0000)" in sentences
+    unnamed = [s for s in sentences if re.search(r"dL/dv\d+ \+=", s)]
+    assert unnamed, "nodes without a label get a v<i> name"
+
+
+def test_tiny_and_huge_numbers_switch_to_scientific_notation():
+    x = Value(1e-7, "x")
+    y = x * 1e8
+    y.label = "y"
+    (sentence,) = [str(s) for s in backward_steps(y)]
+    assert "1.0000e+08" in sentence
+
+
+def test_contract_example_sentence():
+    a = Value(2.0, "a")
+    b = Value(-3.0, "b")
+    c = a * b
+    c.label = "L"
+    first = str(next(iter(backward_steps(c))))
+    assert first == "dL/da += dL/dL * dL/da = 1.0000 * -3.0000 = -3.0000  (a.grad = -3.0000)"
