@@ -10,7 +10,7 @@ import math
 from collections.abc import Sequence
 from operator import mul
 
-from autograd.value import Value, _constant, _node, derivative
+from autograd.value import Value, _constant, _node, _number, derivative
 
 
 def _values(items: Sequence[Value | float], what: str) -> tuple[Value, ...]:
@@ -36,23 +36,51 @@ def vsum(values: Sequence[Value | float]) -> Value:
     return _node(total, "sum", parents, (1.0,) * len(parents))
 
 
+def _split(items: Sequence[Value | float], what: str) -> tuple[list[Value], list[float]]:
+    """The Values among `items`, and the number each item holds (a Value's data, or the number)."""
+    values = [item for item in items if type(item) is Value]
+    if len(values) == len(items):
+        return values, [v.data for v in values]
+    data = []
+    for item in items:
+        if type(item) is Value:
+            data.append(item.data)
+        else:
+            c = _number(item)
+            if c is None:
+                raise TypeError(f"{what} takes Values or numbers, got {type(item).__name__}")
+            data.append(c)
+    return values, data
+
+
 @derivative("dot", "d(w.x + b)/dwi = xi,  d/dxi = wi,  d/db = 1")
 def dot(
     weights: Sequence[Value | float], inputs: Sequence[Value | float], bias: Value | float = 0.0
 ) -> Value:
     """w1*x1 + ... + wn*xn + b as one node.
 
-    Parents are (w1..wn, x1..xn, b); their local derivatives (x1..xn, w1..wn, 1).
+    Every Value among the operands is a parent; its local derivative is its partner in the
+    product (d/dwi = xi, d/dxi = wi, d/db = 1). Plain numbers are constants, as in binary ops:
+    a neuron fed a list of floats has the weights and the bias as its parents.
     """
-    ws = _values(weights, "dot")
-    xs = _values(inputs, "dot")
-    if len(ws) != len(xs):
-        raise ValueError(f"dot needs as many weights as inputs, got {len(ws)} and {len(xs)}")
-    (b,) = _values((bias,), "dot")
-    w_data = [w.data for w in ws]
-    x_data = [x.data for x in xs]
-    out = sum(map(mul, w_data, x_data), b.data)
-    return _node(out, "dot", (*ws, *xs, b), (*x_data, *w_data, 1.0))
+    if len(weights) != len(inputs):
+        raise ValueError(
+            f"dot needs as many weights as inputs, got {len(weights)} and {len(inputs)}"
+        )
+    ws, w_data = _split(weights, "dot")
+    xs, x_data = _split(inputs, "dot")
+    (bs, (b_data,)) = _split((bias,), "dot")
+    out = sum(map(mul, w_data, x_data), b_data)
+    if len(ws) == len(w_data) and len(xs) == len(x_data):  # all Values: the usual hidden layer
+        parents, local_grads = (*ws, *xs, *bs), (*x_data, *w_data, *(1.0,) * len(bs))
+    elif len(ws) == len(w_data) and not xs:  # Value weights, number inputs: a first layer
+        parents, local_grads = (*ws, *bs), (*x_data, *(1.0,) * len(bs))
+    else:  # any other mix: one edge for each Value, its partner as local derivative
+        edges = [(w, x) for w, x in zip(weights, x_data) if type(w) is Value]
+        edges += [(x, w) for x, w in zip(inputs, w_data) if type(x) is Value]
+        edges += [(b, 1.0) for b in bs]
+        parents, local_grads = tuple(e[0] for e in edges), tuple(e[1] for e in edges)
+    return _node(out, "dot", tuple(parents), tuple(local_grads))
 
 
 @derivative("logsumexp", "d logsumexp(x)/dxi = exp(xi) / sum_j exp(xj) = softmax(x)i")
