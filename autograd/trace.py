@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from autograd.graph import topological_order
-from autograd.value import Value, check_grads_finite
+from autograd.value import Value, finish_pass, start_pass
 
 
 def node_names(order: list[Value]) -> dict[Value, str]:
@@ -39,7 +39,7 @@ class BackwardStep:
     local_grad: float
     upstream: float
     contribution: float
-    parent_grad: float  # parent.grad after this step
+    parent_grad: float  # parent.grad after this step (this pass's running total)
     root_name: str
     node_name: str
     parent_name: str
@@ -73,12 +73,9 @@ def backward_steps(root: Value) -> Iterator[BackwardStep]:
             fan_out[parent] += 1
     received = dict.fromkeys(order, 0)
 
-    for node in order:
-        if node.parents:
-            node.grad = 0.0
-    root.grad = 1.0
+    interior, leaves, earlier = start_pass(root, order)
     index = 0
-    for node in reversed(order):
+    for node in reversed(interior):
         upstream = node.grad
         for parent, local_grad in zip(node.parents, node.local_grads):
             contribution = local_grad * upstream
@@ -89,4 +86,4 @@ def backward_steps(root: Value) -> Iterator[BackwardStep]:
                 root_name, names[node], names[parent], received[parent], fan_out[parent],
             )
             index += 1
-    check_grads_finite(order)
+    finish_pass(order, leaves, earlier)

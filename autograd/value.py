@@ -176,21 +176,18 @@ class Value:
         """Fill in d(self)/d(node) as `.grad` on every node that `self` depends on.
 
         Reverse topological order guarantees a node's gradient is complete (every use of it has
-        contributed) before it is passed on to its parents. Interior nodes are reset first, so
-        they show this pass's gradient; leaves accumulate across calls, as in PyTorch.
+        contributed) before it is passed on to its parents. Interior nodes show this pass's
+        gradient; leaves accumulate across calls, as in PyTorch (zero them between steps).
         """
         order = topological_order(self)
-        interior = [node for node in order if node.parents]  # leaves pass nothing on
-        for node in interior:
-            node.grad = 0.0
-        self.grad = 1.0
-        for node in reversed(interior):
+        interior, leaves, earlier = start_pass(self, order)
+        for node in reversed(interior):  # leaves have nothing to pass on
             upstream = node.grad
             # the chain rule, one edge at a time:
             #   d(root)/d(parent) += d(node)/d(parent) * d(root)/d(node)
             for parent, local_grad in zip(node.parents, node.local_grads):
                 parent.grad += local_grad * upstream
-        check_grads_finite(order)
+        finish_pass(order, leaves, earlier)
 
     # --- binary operators: a Value or an int/float on either side ----------------------------
     # NOTE: a plain number is a constant, as in PyTorch: it shapes the local derivative but is
@@ -407,6 +404,29 @@ def _node(
         node.op = ""
         node.parents = node.local_grads = ()
     return node
+
+
+def start_pass(root: Value, order: list[Value]) -> tuple[list[Value], list[Value], list[float]]:
+    """Before a backward pass: every node starts at grad 0 and the root at 1.
+
+    Returns the interior nodes, the leaves, and the leaves' earlier grads, which `finish_pass`
+    adds back: leaves accumulate across passes, and adding this pass's total in one go makes two
+    passes give exactly twice one pass (x + x == 2x in floating point; a running sum would not).
+    """
+    interior = [node for node in order if node.parents]
+    leaves = [node for node in order if not node.parents and node is not root]
+    earlier = [leaf.grad for leaf in leaves]
+    for node in order:
+        node.grad = 0.0
+    root.grad = 1.0
+    return interior, leaves, earlier
+
+
+def finish_pass(order: list[Value], leaves: list[Value], earlier: list[float]) -> None:
+    """After a backward pass: add the leaves' earlier grads back, and refuse inf or nan."""
+    for leaf, grad in zip(leaves, earlier):
+        leaf.grad += grad
+    check_grads_finite(order)
 
 
 def check_grads_finite(nodes: list[Value]) -> None:

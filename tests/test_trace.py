@@ -98,3 +98,19 @@ def test_contract_example_sentence():
     c.label = "L"
     first = str(next(iter(backward_steps(c))))
     assert first == "dL/da += dL/dL * dL/da = 1.0000 * -3.0000 = -3.0000  (a.grad = -3.0000)"
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10**6), n_leaves=st.integers(1, 4), n_ops=st.integers(1, 20))
+def test_two_passes_give_exactly_twice_the_leaf_grads(seed, n_leaves, n_ops):
+    """CONTRACT: leaves accumulate, and exactly (bit for bit), even when reused many times;
+    interior nodes show one pass's gradient. Same through backward_steps."""
+    root, leaves = random_graph(random.Random(seed), n_leaves, n_ops)
+    interior = [n for n in topological_order(root) if n.parents]
+    root.backward()
+    once = [leaf.grad for leaf in leaves]
+    once_interior = [n.grad for n in interior]
+    for _ in backward_steps(root):
+        pass
+    assert [leaf.grad for leaf in leaves] == [2 * g for g in once]
+    assert [n.grad for n in interior] == once_interior
