@@ -1,0 +1,199 @@
+"""Neurons, layers and multi-layer perceptrons built from autograd Values.
+
+A neuron computes  act(w . x + b)  as ONE `dot` node plus one activation node, so its picture and
+its backward pass stay small: d(w.x + b)/dwi = xi, d/dxi = wi, d/db = 1.
+Weights start random (so neurons differ), biases at zero, as the seeds describe.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+
+from autograd import Value, dot
+from nn.module import Module
+
+# name -> how a neuron's pre-activation z becomes its output
+ACTIVATIONS = {
+    "relu": Value.relu,
+    "leaky_relu": Value.leaky_relu,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "linear": None,  # the output is z itself
+}
+
+# Initialisation schemes, each a spread chosen so signals neither blow up nor die out:
+#   uniform: U(-1, 1), micrograd's choice;  xavier (Glorot): U(-a, a), a = sqrt(6 / (fan_in +
+#   fan_out)), for tanh/sigmoid;  he (Kaiming): N(0, sqrt(2 / fan_in)), for relu.
+DEFAULT_INIT = {"relu": "he", "leaky_relu": "he", "tanh": "xavier", "sigmoid": "xavier",
+                "linear": "xavier"}
+INITS = ("uniform", "xavier", "he")
+
+
+def _check_activation(activation: str) -> str:
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}")
+    return activation
+
+
+def _check_count(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{what} must be a positive int, got {value!r}")
+    return value
+
+
+def _rng(seed: int | None | random.Random) -> random.Random:
+    if isinstance(seed, random.Random):
+        return seed
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
+    return random.Random(seed)
+
+
+def initial_weight(rng: random.Random, init: str, fan_in: int, fan_out: int) -> float:
+    """One random starting weight under the scheme `init` (see INITS)."""
+    if init == "uniform":
+        return rng.uniform(-1.0, 1.0)
+    if init == "xavier":
+        a = math.sqrt(6.0 / (fan_in + fan_out))
+        return rng.uniform(-a, a)
+    if init == "he":
+        return rng.gauss(0.0, math.sqrt(2.0 / fan_in))
+    raise ValueError(f"unknown init {init!r}; choose one of {INITS}")
+
+
+class Neuron(Module):
+    """act(w1*x1 + ... + wn*xn + b): `nin` weights and a bias, one output Value."""
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "relu",
+        seed: int | None | random.Random = None,
+        init: str | None = None,
+        fan_out: int = 1,
+        name: str = "",
+    ) -> None:
+        self.nin = _check_count(nin, "nin")
+        self.activation = _check_activation(activation)
+        self.init = DEFAULT_INIT[activation] if init is None else init
+        rng = _rng(seed)
+        self.w = [
+            Value(initial_weight(rng, self.init, nin, fan_out), f"{name}w{i}") for i in range(nin)
+        ]
+        self.b = Value(0.0, f"{name}b")
+        self._act = ACTIVATIONS[activation]
+
+    def __call__(self, x: Sequence[Value | float]) -> Value:
+        if len(x) != self.nin:
+            raise ValueError(f"this neuron takes {self.nin} inputs, got {len(x)}")
+        z = dot(self.w, x, self.b)
+        return z if self._act is None else self._act(z)
+
+    def parameters(self) -> list[Value]:
+        return [*self.w, self.b]
+
+    def config(self) -> dict:
+        return {"type": "Neuron", "nin": self.nin, "activation": self.activation,
+                "init": self.init}
+
+    def __repr__(self) -> str:
+        return f"Neuron({self.nin}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """`nout` neurons reading the same inputs; always returns a list of `nout` Values."""
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "relu",
+        seed: int | None | random.Random = None,
+        init: str | None = None,
+        name: str = "",
+    ) -> None:
+        self.nin = _check_count(nin, "nin")
+        self.nout = _check_count(nout, "nout")
+        self.activation = _check_activation(activation)
+        self.init = DEFAULT_INIT[activation] if init is None else init
+        rng = _rng(seed)
+        self.neurons = [
+            Neuron(nin, activation, rng, self.init, fan_out=nout, name=f"{name}n{j}.")
+            for j in range(nout)
+        ]
+
+    def __call__(self, x: Sequence[Value | float]) -> list[Value]:
+        if len(x) != self.nin:
+            raise ValueError(f"this layer takes {self.nin} inputs, got {len(x)}")
+        return [neuron(x) for neuron in self.neurons]
+
+    def parameters(self) -> list[Value]:
+        return [p for neuron in self.neurons for p in neuron.parameters()]
+
+    def config(self) -> dict:
+        return {"type": "Layer", "nin": self.nin, "nout": self.nout,
+                "activation": self.activation, "init": self.init}
+
+    def __repr__(self) -> str:
+        return f"Layer({self.nin} -> {self.nout}, activation={self.activation!r})"
+
+
+class MLP(Module):
+    """Layers in sequence: nin inputs -> nouts[0] -> ... -> nouts[-1] outputs.
+
+    Hidden layers use `activation`, the last one `output_activation`. Returns a Value when the
+    last layer has one output, else a list of Values.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "relu",
+        output_activation: str = "linear",
+        seed: int | None = None,
+        init: str | None = None,
+    ) -> None:
+        self.nin = _check_count(nin, "nin")
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
+            raise ValueError(f"nouts must be a non-empty list of layer widths, got {nouts!r}")
+        self.nouts = [_check_count(n, "each layer width") for n in nouts]
+        self.activation = _check_activation(activation)
+        self.output_activation = _check_activation(output_activation)
+        if init is not None and init not in INITS:
+            raise ValueError(f"unknown init {init!r}; choose one of {INITS}")
+        self.init = init
+        self.seed = seed
+        rng = _rng(seed)
+        sizes = [nin, *self.nouts]
+        self.layers = [
+            Layer(
+                sizes[i], sizes[i + 1],
+                activation if i < len(self.nouts) - 1 else output_activation,
+                rng, init, name=f"L{i}.",
+            )
+            for i in range(len(self.nouts))
+        ]
+
+    def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        if len(x) != self.nin:
+            raise ValueError(f"this MLP takes {self.nin} inputs, got {len(x)}")
+        for layer in self.layers:
+            x = layer(x)
+        return x[0] if len(x) == 1 else x
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def config(self) -> dict:
+        return {"type": "MLP", "nin": self.nin, "nouts": list(self.nouts),
+                "activation": self.activation, "output_activation": self.output_activation,
+                "init": self.init}
+
+    def __repr__(self) -> str:
+        widths = " -> ".join(str(n) for n in [self.nin, *self.nouts])
+        return (f"MLP({widths}, activation={self.activation!r}, "
+                f"output_activation={self.output_activation!r}; "
+                f"{len(self.parameters()):,} parameters)")

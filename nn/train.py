@@ -1,0 +1,172 @@
+"""The training loop the seeds describe: forward, loss, backward, update W = W - lr*dW, repeat,
+until the loss is small enough or stops improving.
+
+`fit` adds what a class needs around it: minibatches, a progress bar, a `History` of loss,
+accuracy and each layer's gradient norm per epoch (to see vanishing gradients), and a clear
+stop when the loss turns nan or inf.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from autograd import Value, no_grad
+from nn.module import Module
+
+Loss = Callable[..., Value]
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss became nan or inf: the step was too large for this problem."""
+
+
+@dataclass
+class History:
+    """What happened, epoch by epoch."""
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    grad_norms: list[list[float]] = field(default_factory=list)  # [epoch][layer]
+    stopped: str = ""  # why training ended
+
+    @property
+    def epochs(self) -> int:
+        return len(self.loss)
+
+
+def predictions_match(outputs: Sequence[Value | list[Value]], targets: Sequence) -> list[bool]:
+    """Whether each output names the right class.
+
+    Several outputs: the largest one is the predicted class index. One output: with +1/-1
+    targets (hinge), its sign; with 0/1 targets, output > 0.5 if it is a probability (a sigmoid),
+    else output > 0 (a score or a logit).
+    """
+    plus_minus_one = any(t == -1 for t in targets)
+    matches = []
+    for out, target in zip(outputs, targets):
+        if isinstance(out, list):
+            best = max(range(len(out)), key=lambda i: out[i].data)
+            matches.append(best == target)
+        elif plus_minus_one:
+            matches.append((out.data > 0.0) == (target > 0))
+        else:
+            threshold = 0.5 if out.op == "sigmoid" else 0.0
+            matches.append((out.data > threshold) == (target == 1))
+    return matches
+
+
+def layer_grad_norms(model: Module) -> list[float]:
+    """sqrt(sum of grad^2) over each layer's parameters (one number per layer)."""
+    layers = getattr(model, "layers", [model])
+    return [math.sqrt(math.fsum(p.grad * p.grad for p in layer.parameters())) for layer in layers]
+
+
+def _progress(total: int, quiet: bool):  # noqa: ANN202 - tqdm is optional
+    """A tqdm bar on a terminal; nothing when quiet, piped, or tqdm is not installed."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, unit="epoch", file=sys.stderr, leave=True)
+
+
+def fit(
+    model: Module,
+    X: Sequence[Sequence[float]],
+    y: Sequence,
+    loss_fn: Loss,
+    optimizer,  # noqa: ANN001 - anything with zero_grad() and step()
+    epochs: int = 100,
+    batch_size: int | None = None,
+    l2: float = 0.0,
+    target_loss: float | None = None,
+    patience: int | None = None,
+    seed: int = 0,
+    quiet: bool = False,
+) -> History:
+    """Train `model` on (X, y) and return its History.
+
+    Each step: forward a batch, loss = loss_fn(outputs, targets) (+ l2 * sum(p^2)), zero the
+    grads, backward, optimizer.step(). `batch_size=None` uses all samples every step. Stops after
+    `epochs`, when the epoch's loss <= `target_loss`, or after `patience` epochs without a new
+    best loss. Raises TrainingDiverged (naming the epoch) if the loss becomes nan or inf.
+    """
+    if len(X) != len(y) or not X:
+        raise ValueError(f"X and y must be non-empty and equally long, got {len(X)} and {len(y)}")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+        raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
+    if patience is not None and (not isinstance(patience, int) or patience < 1):
+        raise ValueError(f"patience must be a positive int or None, got {patience!r}")
+    size = batch_size or len(X)
+    rng = random.Random(seed)
+    order = list(range(len(X)))
+    history = History()
+    best, since_best = math.inf, 0
+    bar = _progress(epochs, quiet)
+    params = model.parameters()
+    try:
+        for epoch in range(1, epochs + 1):
+            if size < len(X):
+                rng.shuffle(order)
+            losses, correct, norms = [], 0, []
+            for start in range(0, len(X), size):
+                batch = order[start:start + size]
+                outputs = [model(X[i]) for i in batch]
+                targets = [y[i] for i in batch]
+                loss = loss_fn(outputs, targets)
+                if l2:
+                    loss = loss + l2 * sum(p * p for p in params)
+                if not math.isfinite(loss.data):
+                    raise TrainingDiverged(
+                        f"diverged at epoch {epoch}: the loss is {loss.data}. "
+                        "Lower the learning rate."
+                    )
+                optimizer.zero_grad()
+                try:
+                    loss.backward()
+                except OverflowError as e:
+                    raise TrainingDiverged(
+                        f"diverged at epoch {epoch}: {e} Lower the learning rate."
+                    ) from None
+                norms.append(layer_grad_norms(model))
+                optimizer.step()
+                losses.append(loss.data * len(batch))
+                correct += sum(predictions_match(outputs, targets))
+            epoch_loss = math.fsum(losses) / len(X)
+            history.loss.append(epoch_loss)
+            history.accuracy.append(correct / len(X))
+            history.grad_norms.append([math.fsum(col) / len(norms) for col in zip(*norms)])
+            if bar is not None:
+                bar.set_postfix(loss=f"{epoch_loss:.4f}", acc=f"{correct / len(X):.1%}")
+                bar.update(1)
+            if target_loss is not None and epoch_loss <= target_loss:
+                history.stopped = f"reached the target loss {target_loss} at epoch {epoch}"
+                break
+            if epoch_loss < best:
+                best, since_best = epoch_loss, 0
+            else:
+                since_best += 1
+                if patience is not None and since_best >= patience:
+                    history.stopped = f"no improvement for {patience} epochs (epoch {epoch})"
+                    break
+        else:
+            history.stopped = f"ran all {epochs} epochs"
+    finally:
+        if bar is not None:
+            bar.close()
+    return history
+
+
+def evaluate(model: Module, X: Sequence[Sequence[float]], y: Sequence) -> float:
+    """Accuracy of `model` on (X, y), computed under no_grad (no graph is built)."""
+    with no_grad():
+        outputs = [model(x) for x in X]
+        return sum(predictions_match(outputs, y)) / len(y)

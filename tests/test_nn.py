@@ -1,0 +1,173 @@
+"""Neurons, layers, MLPs, and saving/loading them: shapes, seeds, order, and bit-exact files."""
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import nn
+from autograd import Value
+from nn import MLP, Layer, Neuron
+
+
+def test_neuron_is_one_dot_node_plus_activation():
+    n = Neuron(3, activation="tanh", seed=0)
+    out = n([1.0, 2.0, 3.0])
+    assert out.op == "tanh" and out.parents[0].op == "dot"
+    assert out.parents[0].parents == (*n.w, n.b)  # float inputs are constants, not nodes
+    assert n.b.data == 0.0  # biases start at zero
+
+
+@pytest.mark.parametrize("activation, op", [("relu", "relu"), ("tanh", "tanh"),
+                                            ("sigmoid", "sigmoid"), ("leaky_relu", "leaky_relu"),
+                                            ("linear", "dot")])
+def test_each_activation_is_used(activation, op):
+    assert Neuron(2, activation=activation, seed=1)([0.5, -0.5]).op == op
+
+
+def test_layer_always_returns_a_list_and_mlp_a_value_for_one_output():
+    assert isinstance(Layer(2, 1, seed=0)([1.0, 2.0]), list)
+    assert isinstance(MLP(2, [3, 1], seed=0)([1.0, 2.0]), Value)
+    out = MLP(2, [3, 4], seed=0)([1.0, 2.0])
+    assert isinstance(out, list) and len(out) == 4
+
+
+def test_hidden_layer_of_width_one_works_and_backpropagates():
+    model = MLP(2, [1, 3, 1], activation="tanh", seed=3)
+    out = model([0.3, -0.7])
+    out.backward()
+    assert all(p.grad != 0.0 for p in model.layers[0].parameters())
+
+
+def test_parameters_order_and_count():
+    model = MLP(2, [3, 1], seed=0)
+    params = model.parameters()
+    assert len(params) == (2 + 1) * 3 + (3 + 1) * 1
+    first = model.layers[0].neurons[0]
+    assert params[:3] == [*first.w, first.b]  # layer by layer, neuron by neuron, weights, bias
+    assert "13 parameters" in repr(model) and "2 -> 3 -> 1" in repr(model)
+
+
+def test_same_seed_same_weights_other_seed_other_weights():
+    a, b, c = MLP(2, [4, 1], seed=7), MLP(2, [4, 1], seed=7), MLP(2, [4, 1], seed=8)
+    assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()]
+    assert [p.data for p in a.parameters()] != [p.data for p in c.parameters()]
+
+
+@pytest.mark.parametrize("init", ["uniform", "xavier", "he"])
+def test_initialisations_have_their_spread(init):
+    weights = [w.data for n in Layer(64, 64, seed=0, init=init).neurons for w in n.w]
+    mean = sum(weights) / len(weights)
+    var = sum((w - mean) ** 2 for w in weights) / len(weights)
+    expected = {"uniform": 1 / 3, "xavier": 2 / 128, "he": 2 / 64}[init]
+    assert abs(mean) < 0.05 and abs(var / expected - 1) < 0.1
+
+
+def test_mlp_backward_matches_finite_differences_through_the_model():
+    model = MLP(2, [3, 2], activation="tanh", output_activation="sigmoid", seed=5)
+    x = [0.4, -1.2]
+
+    def loss_of(model):
+        a, b = model(x)
+        return (a - 0.2) ** 2 + (b * 3.0).exp()
+
+    loss = loss_of(model)
+    model.zero_grad()
+    loss.backward()
+    eps = 1e-6
+    for p in model.parameters():
+        saved = p.data
+        p.data = saved + eps
+        up = loss_of(model).data
+        p.data = saved - eps
+        down = loss_of(model).data
+        p.data = saved
+        assert abs(p.grad - (up - down) / (2 * eps)) < 1e-6
+
+
+@pytest.mark.parametrize("bad, error", [
+    (lambda: MLP(0, [1]), ValueError), (lambda: MLP(2, []), ValueError),
+    (lambda: MLP(2, [3, 0]), ValueError), (lambda: MLP(2, "16"), ValueError),
+    (lambda: MLP(2, [3], activation="swish"), ValueError),
+    (lambda: MLP(2, [3], init="zeros"), ValueError), (lambda: Neuron(2, seed="x"), TypeError),
+    (lambda: MLP(2, [3, 1], seed=0)([1.0]), ValueError),
+])
+def test_bad_construction_and_inputs_say_what_is_wrong(bad, error):
+    with pytest.raises(error):
+        bad()
+
+
+# --- save / load ---------------------------------------------------------------------------
+
+def test_save_load_save_gives_identical_bytes(tmp_path):
+    model = MLP(2, [16, 16, 1], seed=11)
+    model([0.1, 0.2]).backward()
+    for p in model.parameters():  # awkward floats: every bit must survive
+        p.data = p.data / 3.0 + 1e-17
+    first = model.save(tmp_path / "m.json")
+    loaded = nn.load(first)
+    second = loaded.save(tmp_path / "m2.json")
+    assert first.read_bytes() == second.read_bytes()
+    assert [p.data for p in loaded.parameters()] == [p.data for p in model.parameters()]
+    assert loaded([0.3, 0.4]).data == model([0.3, 0.4]).data
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**31), widths=st.lists(st.integers(1, 5), min_size=1, max_size=3))
+def test_round_trip_is_exact_for_any_architecture(tmp_path_factory, seed, widths):
+    path = tmp_path_factory.mktemp("rt") / "m.json"
+    model = MLP(3, widths, activation="tanh", seed=seed)
+    model.save(path)
+    assert [p.data for p in nn.load(path).parameters()] == [p.data for p in model.parameters()]
+
+
+def _broken_files(good: str) -> dict[str, str]:
+    state = json.loads(good)
+    wrong_shape = dict(state, architecture=dict(state["architecture"], nouts=[4, 1]))
+    short = dict(state, parameters=state["parameters"][:-1])
+    nan = dict(state, parameters=["NaN"] + state["parameters"][1:])
+    return {
+        "truncated": good[: len(good) // 2],
+        "not json": "this is not json",
+        "empty": "",
+        "shape mismatch": json.dumps(wrong_shape),
+        "too few parameters": json.dumps(short),
+        "non-number parameter": json.dumps(nan),
+        "not a model": json.dumps({"hello": 1}),
+    }
+
+
+@pytest.mark.parametrize("case", ["truncated", "not json", "empty", "shape mismatch",
+                                  "too few parameters", "non-number parameter", "not a model"])
+def test_bad_files_raise_clear_errors_and_change_nothing(tmp_path, case):
+    model = MLP(2, [3, 1], seed=1)
+    good = model.save(tmp_path / "good.json").read_text()
+    other = MLP(2, [3, 1], seed=2)
+    before = [p.data for p in other.parameters()]
+    bad = tmp_path / "bad.json"
+    bad.write_text(_broken_files(good)[case])
+    with pytest.raises(ValueError) as info:
+        nn.load(bad)
+    assert str(info.value)  # says something
+    with pytest.raises(ValueError):
+        other.load_state_dict(json.loads(bad.read_text()) if case not in (
+            "truncated", "not json", "empty") else None)
+    assert [p.data for p in other.parameters()] == before
+
+
+def test_a_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
+    model = MLP(2, [3, 1], seed=1)
+    path = model.save(tmp_path / "m.json")
+    before = path.read_bytes()
+    import nn.module as module
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(module.os, "replace", boom)
+    with pytest.raises(OSError, match="disk full"):
+        MLP(2, [3, 1], seed=9).save(path)
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob("*.tmp"))
