@@ -34,12 +34,13 @@ import time
 from collections.abc import Callable
 from importlib.metadata import version
 
-from benchmarks import chain, memory
+from benchmarks import chain, memory, training
 from benchmarks.report import Section
 
 WORKLOADS: dict[str, Callable[[bool], Section]] = {
     "chain": chain.run,
     "memory": memory.run,
+    "training": training.run,
 }
 
 
