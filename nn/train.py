@@ -87,6 +87,7 @@ def fit(
     l2: float = 0.0,
     target_loss: float | None = None,
     patience: int | None = None,
+    min_delta: float = 1e-6,
     seed: int = 0,
     quiet: bool = False,
 ) -> History:
@@ -94,8 +95,9 @@ def fit(
 
     Each step: forward a batch, loss = loss_fn(outputs, targets) (+ l2 * sum(p^2)), zero the
     grads, backward, optimizer.step(). `batch_size=None` uses all samples every step. Stops after
-    `epochs`, when the epoch's loss <= `target_loss`, or after `patience` epochs without a new
-    best loss. Raises TrainingDiverged (naming the epoch) if the loss becomes nan or inf.
+    `epochs`, when the epoch's loss <= `target_loss`, or after `patience` epochs without
+    beating the best loss by more than `min_delta`. Raises TrainingDiverged (naming the epoch)
+    if the numbers overflow or the loss becomes nan or inf.
     """
     if len(X) != len(y) or not X:
         raise ValueError(f"X and y must be non-empty and equally long, got {len(X)} and {len(y)}")
@@ -119,20 +121,17 @@ def fit(
             losses, correct, norms = [], 0, []
             for start in range(0, len(X), size):
                 batch = order[start:start + size]
-                outputs = [model(X[i]) for i in batch]
-                targets = [y[i] for i in batch]
-                loss = loss_fn(outputs, targets)
-                if l2:
-                    loss = loss + l2 * sum(p * p for p in params)
-                if not math.isfinite(loss.data):
-                    raise TrainingDiverged(
-                        f"diverged at epoch {epoch}: the loss is {loss.data}. "
-                        "Lower the learning rate."
-                    )
-                optimizer.zero_grad()
                 try:
+                    outputs = [model(X[i]) for i in batch]
+                    targets = [y[i] for i in batch]
+                    loss = loss_fn(outputs, targets)
+                    if l2:
+                        loss = loss + l2 * sum(p * p for p in params)
+                    if not math.isfinite(loss.data):
+                        raise OverflowError(f"the loss is {loss.data}.")
+                    optimizer.zero_grad()
                     loss.backward()
-                except OverflowError as e:
+                except OverflowError as e:  # numbers too large for a float, forward or backward
                     raise TrainingDiverged(
                         f"diverged at epoch {epoch}: {e} Lower the learning rate."
                     ) from None
@@ -150,7 +149,7 @@ def fit(
             if target_loss is not None and epoch_loss <= target_loss:
                 history.stopped = f"reached the target loss {target_loss} at epoch {epoch}"
                 break
-            if epoch_loss < best:
+            if epoch_loss < best - min_delta:  # smaller gains do not count as improving
                 best, since_best = epoch_loss, 0
             else:
                 since_best += 1

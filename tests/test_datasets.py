@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Points at noise 0 lie on their curve up to a few roundings of cos/sin.
 CURVE_ATOL = 1e-12
 
-seeds = st.integers(min_value=-(2**64), max_value=2**64)
+seeds = st.integers(0, 2**32)  # NOTE: random.Random(-s) == random.Random(s) in CPython
 sizes = st.integers(min_value=1, max_value=200)
 noises = st.floats(min_value=0.0, max_value=2.0)
 
