@@ -27,7 +27,7 @@ from nn.losses import (
 )
 
 f64 = torch.float64
-EXAMPLES = settings(max_examples=1500, deadline=None)
+EXAMPLES = settings(max_examples=40, deadline=None)
 
 # ---------------------------------------------------------------------------------------------
 # Helpers: the same loss on Values and on tensors, then compare L and every gradient.
@@ -171,7 +171,7 @@ GRADCHECK_CASES = {
 
 
 @pytest.mark.parametrize("name", GRADCHECK_CASES)
-@settings(max_examples=800, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(data=st.data())
 def test_losses_pass_gradcheck(name, data):
     element, target, fn = GRADCHECK_CASES[name]
@@ -184,7 +184,7 @@ def test_losses_pass_gradcheck(name, data):
         gradcheck(lambda x: loss(fn(x, targets[0])), preds)
 
 
-@settings(max_examples=800, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.integers(1, 3), st.integers(1, 4), st.data())
 def test_cross_entropy_passes_gradcheck(n, classes, data):
     logits = data.draw(st.lists(REALS, min_size=n * classes, max_size=n * classes))
