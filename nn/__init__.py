@@ -1,6 +1,21 @@
 """chainrule's neural networks: neurons, layers and MLPs built from autograd Values."""
 
+from nn import datasets
 from nn.layers import MLP, Layer, Neuron
+from nn.losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    hinge_loss,
+    l2_penalty,
+    mse_loss,
+)
 from nn.module import Module, load
+from nn.optim import SGD, Adam, linear_decay
+from nn.train import History, TrainingDiverged, evaluate, fit
 
-__all__ = ["MLP", "Layer", "Module", "Neuron", "load"]
+__all__ = [
+    "MLP", "SGD", "Adam", "History", "Layer", "Module", "Neuron", "TrainingDiverged",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "datasets",
+    "evaluate", "fit", "hinge_loss", "l2_penalty", "linear_decay", "load", "mse_loss",
+]

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from autograd import Value, no_grad
+from nn.losses import l2_penalty
 from nn.module import Module
 
 Loss = Callable[..., Value]
@@ -126,7 +127,7 @@ def fit(
                     targets = [y[i] for i in batch]
                     loss = loss_fn(outputs, targets)
                     if l2:
-                        loss = loss + l2 * sum(p * p for p in params)
+                        loss = loss + l2_penalty(params, l2)  # one node, not 2 per parameter
                     if not math.isfinite(loss.data):
                         raise OverflowError(f"the loss is {loss.data}.")
                     optimizer.zero_grad()
