@@ -61,8 +61,14 @@ def draw_dot(
     """The graph that `root` was computed from, as a `graphviz.Digraph`.
 
     Deterministic: the same graph gives the same DOT source (nodes are named by their place in
-    the topological order, never by memory address). Refuses graphs of more than `max_nodes`
-    Values with a ValueError saying what to do instead.
+    the topological order, never by memory address).
+
+    Stable element ids, which appear as `id="..."` on the SVG's `<g>` elements (pages that
+    highlight parts of the rendered picture rely on them), with i a node's topological index:
+    `n{i}` the Value's box, `n{i}_op` its op, `n{i}_out` the edge op -> Value, and `e{i}_{k}`
+    the edge from the k-th parent (0-based, `node.parents` order) into node i's op.
+
+    Refuses graphs of more than `max_nodes` Values with a ValueError saying what to do instead.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot needs a Value, got {type(root).__name__}")
@@ -87,15 +93,15 @@ def draw_dot(
             f"{_escape(names[node])} | data {format_number(node.data)} | "
             f"grad {format_number(node.grad)}"
         )
-        dot.node(ids[node], "{" + record + "}", shape="record")
+        dot.node(ids[node], "{" + record + "}", shape="record", id=ids[node])
         if node.parents:
             op_id = ids[node] + "_op"
             rule = RULES.get(node.op, "")
-            dot.node(op_id, node.op, shape="ellipse", tooltip=rule)
-            dot.edge(op_id, ids[node])
-            for parent, local_grad in zip(node.parents, node.local_grads):
+            dot.node(op_id, node.op, shape="ellipse", tooltip=rule, id=op_id)
+            dot.edge(op_id, ids[node], id=ids[node] + "_out")
+            for k, (parent, local_grad) in enumerate(zip(node.parents, node.local_grads)):
                 label = f"×{format_number(local_grad)}" if show_local_grads else ""
-                dot.edge(ids[parent], op_id, label=label)
+                dot.edge(ids[parent], op_id, label=label, id=f"e{ids[node][1:]}_{k}")
     return dot
 
 

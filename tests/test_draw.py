@@ -59,3 +59,28 @@ def test_rendering_without_dot_says_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(RuntimeError, match="apt-get install graphviz"):
         render(draw_dot(Value(1.0)), tmp_path / "x")
+
+
+def test_svg_has_a_stable_id_for_every_node_op_and_edge():
+    """n{i}, n{i}_op, n{i}_out and e{i}_{k} appear as id="..." on the SVG's <g> elements."""
+    from autograd import topological_order
+
+    a = Value(3.0, "a")
+    o = (a * a + a).tanh()  # a used three times: edges e{i}_0, e{i}_1 into one op
+    o.backward()
+    order = topological_order(o)
+    expected = set()
+    for i, node in enumerate(order):
+        expected.add(f"n{i}")
+        if node.parents:
+            expected |= {f"n{i}_op", f"n{i}_out"}
+            expected |= {f"e{i}_{k}" for k in range(len(node.parents))}
+    svg = draw_dot(o).pipe(format="svg").decode()
+    ns = "{http://www.w3.org/2000/svg}"
+    found = {g.get("id") for g in ET.fromstring(svg).iter(ns + "g")}
+    assert expected <= found, sorted(expected - found)
+    # the edge ids name the right endpoints: e{i}_{k} goes from parent k into node i's op
+    mul = order.index(o.parents[0].parents[0])
+    titles = {g.get("id"): g.findtext(ns + "title") for g in ET.fromstring(svg).iter(ns + "g")}
+    assert titles[f"e{mul}_1"] == f"n{order.index(a)}->n{mul}_op"
+    assert titles[f"n{mul}_out"] == f"n{mul}_op->n{mul}"
