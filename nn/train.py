@@ -91,6 +91,7 @@ def fit(
     min_delta: float = 1e-6,
     seed: int = 0,
     quiet: bool = False,
+    on_epoch: Callable[[int, History], None] | None = None,
 ) -> History:
     """Train `model` on (X, y) and return its History.
 
@@ -99,6 +100,10 @@ def fit(
     `epochs`, when the epoch's loss <= `target_loss`, or after `patience` epochs without
     beating the best loss by more than `min_delta`. Raises TrainingDiverged (naming the epoch)
     if the numbers overflow or the loss becomes nan or inf.
+
+    `on_epoch(epoch, history)`, if given, is called once after each epoch's numbers are appended
+    to the history (epochs count from 1, so `epoch == history.epochs`), including the epoch that
+    triggers an early stop and none after it: a hook to record frames or to log elsewhere.
     """
     if len(X) != len(y) or not X:
         raise ValueError(f"X and y must be non-empty and equally long, got {len(X)} and {len(y)}")
@@ -147,6 +152,8 @@ def fit(
             if bar is not None:
                 bar.set_postfix(loss=f"{epoch_loss:.4f}", acc=f"{correct / len(X):.1%}")
                 bar.update(1)
+            if on_epoch is not None:
+                on_epoch(epoch, history)
             if target_loss is not None and epoch_loss <= target_loss:
                 history.stopped = f"reached the target loss {target_loss} at epoch {epoch}"
                 break
