@@ -1,5 +1,6 @@
 # Two commands set up everything on a fresh Debian machine with Python 3.11:
-#   make test   creates .venv, installs chainrule with its test extras and Graphviz, runs ruff and pytest
+#   make test   creates .venv, installs chainrule with its test extras, Graphviz and Chromium,
+#               runs ruff and pytest
 #   make demo   the same set-up, then the main demo (pictures land in out/)
 PYTHON ?= python3
 VENV   := .venv
@@ -15,6 +16,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,plots,progress,bench]'
 	bash .ci/install-graphviz
+	bash .ci/install-chromium
 	touch $(STAMP)
 
 lint: $(STAMP)
