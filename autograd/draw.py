@@ -10,12 +10,14 @@ the number the chain rule multiplies the output's gradient by on its way back.
 
 from __future__ import annotations
 
+import math
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autograd.graph import topological_order
-from autograd.trace import format_number, node_names
+from autograd.trace import BackwardStep, format_number, node_names
 from autograd.value import RULES, Value
 
 if TYPE_CHECKING:
@@ -52,13 +54,181 @@ def _escape(text: str) -> str:
     return text
 
 
+ClusterSpec = Callable[[Value], str | None] | str | None
+
+# |grad| on a log scale, one colour per decade, light (small) to dark (large): ColorBrewer YlOrRd
+PALETTE = ("#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#bd0026", "#800026")
+# the same steps for edges, the light end darkened so a thin line still shows on white
+EDGE_PALETTE = ("#e0b000", "#f09000", "#f07000", "#f04a1e", "#d7191c", "#b10026", "#800026")
+ZERO_FILL, ZERO_EDGE = "#f0f0f0", "#b0b0b0"  # a zero gradient: nothing flows here
+HIGHLIGHT = "#1f5fbf"  # one backward step: the edge applied and the node receiving
+
+# ops that keep a Value in its neuron's cluster under cluster="label-prefix"
+ACTIVATION_OPS = frozenset({"tanh", "relu", "leaky_relu", "sigmoid"})
+
+
+def count_values(root: Value, limit: int) -> int:
+    """How many Values `root` depends on, counting no further than `limit` + 1.
+
+    A refusal costs O(limit), not O(graph): a million-node graph is refused as fast as a small one.
+    """
+    seen = {root}
+    stack = [root]
+    while stack:
+        for parent in stack.pop().parents:
+            if parent not in seen:
+                seen.add(parent)
+                if len(seen) > limit:
+                    return len(seen)
+                stack.append(parent)
+    return len(seen)
+
+
+def step_edge(root: Value, order: list[Value], step: object) -> tuple[Value, int]:
+    """The edge (node, k: position in node.parents) that a backward step applies.
+
+    `step` is a `BackwardStep` of `backward_steps(root)` or its index. Steps go over the interior
+    nodes in reverse topological order and over each node's parents in order, so the index alone
+    names the edge: nothing is run and no grad changes.
+    """
+    index = step.index if isinstance(step, BackwardStep) else step
+    if isinstance(index, bool) or not isinstance(index, int):
+        raise TypeError(
+            f"highlight takes a BackwardStep or a step index, got {type(step).__name__}"
+        )
+    interior = [node for node in reversed(order) if node.parents]
+    total = sum(len(node.parents) for node in interior)
+    if not 0 <= index < total:
+        raise ValueError(f"highlight step {index} out of range: this graph has {total} steps")
+    for node in interior:
+        if index < len(node.parents):
+            if isinstance(step, BackwardStep) and (
+                step.node is not node or step.parent is not node.parents[index]
+            ):
+                raise ValueError("highlight: this BackwardStep comes from a different graph")
+            return node, index
+        index -= len(node.parents)
+    raise AssertionError("unreachable: index was checked against the number of steps")
+
+
+def label_prefix(value: Value) -> str | None:
+    """A Value's cluster by its label: everything before the last '.' ('L0.n3.w1' -> 'L0.n3')."""
+    head, dot, _ = value.label.rpartition(".")
+    return head if dot and head else None
+
+
+def assign_clusters(order: list[Value], cluster: ClusterSpec) -> dict[Value, str]:
+    """Each Value's cluster name (Values in no cluster are left out).
+
+    A callable is asked about every Value. "label-prefix" clusters labelled Values by
+    `label_prefix`; an unlabelled Value computed from labelled leaves that agree joins their
+    cluster (a neuron's `dot` node joins its weights), and an activation of a clustered Value
+    joins it too; everything else (a loss, say) stays outside.
+    """
+    if callable(cluster):
+        found = {node: cluster(node) for node in order}
+        for name in found.values():
+            if name is not None and not isinstance(name, str):
+                raise TypeError(f"cluster must return a str or None, got {type(name).__name__}")
+        return {node: name for node, name in found.items() if name}
+    if cluster != "label-prefix":
+        raise ValueError(f"cluster must be a callable, 'label-prefix' or None; got {cluster!r}")
+    names: dict[Value, str] = {}
+    for node in order:  # parents come first, so theirs are known
+        name = label_prefix(node) if node.label else None
+        if name is None and not node.label and node.parents:
+            leaves = {names.get(p) for p in node.parents if not p.parents and p.label}
+            if len(leaves) == 1:
+                name = leaves.pop()
+            elif node.op in ACTIVATION_OPS and len(node.parents) == 1:
+                name = names.get(node.parents[0])
+        if name:
+            names[node] = name
+    return names
+
+
+class GradScale:
+    """|grad| on a log scale: the graph's nonzero magnitudes, from the smallest to the largest,
+    cut into len(PALETTE) equal steps of log10|grad|, light to dark; zero is a neutral grey.
+
+    Relative to the graph drawn (the legend gives the numbers), and at most MAX_DECADES wide:
+    anything smaller than largest / 10**MAX_DECADES shares the lightest colour.
+    """
+
+    MAX_DECADES = 6
+
+    def __init__(self, magnitudes: list[float]) -> None:
+        logs = [math.log10(m) for m in magnitudes if m > 0.0]
+        self.hi = max(logs, default=0.0)
+        self.lo = max(min(logs, default=0.0), self.hi - self.MAX_DECADES)
+        self.merged = bool(logs) and min(logs) < self.lo  # some magnitudes fell below lo
+        self.step = (self.hi - self.lo) / len(PALETTE)
+
+    def bucket(self, magnitude: float) -> int | None:
+        """0 (smallest) to len(PALETTE) - 1 (largest); None for zero."""
+        if magnitude == 0.0:
+            return None
+        if self.step == 0.0:  # every nonzero magnitude is the same
+            return len(PALETTE) // 2
+        b = math.floor((math.log10(magnitude) - self.lo) / self.step)
+        return min(max(b, 0), len(PALETTE) - 1)
+
+    def fill(self, bucket: int | None) -> str:
+        return ZERO_FILL if bucket is None else PALETTE[bucket]
+
+    def edge(self, bucket: int | None) -> str:
+        return ZERO_EDGE if bucket is None else EDGE_PALETTE[bucket]
+
+    def penwidth(self, bucket: int | None) -> str:
+        return "1" if bucket is None else f"{1.0 + 2.5 * bucket / (len(PALETTE) - 1):.2f}"
+
+    def legend(self) -> str:
+        """An HTML-like Graphviz table: a swatch per step with its range, largest first, and 0."""
+        rows = ['<tr><td colspan="2"><b>|grad|</b> (boxes)<br/>'
+                '<b>|upstream × local|</b> (edges)</td></tr>']
+        if self.step == 0.0:
+            buckets = [(len(PALETTE) // 2, f"{10 ** self.hi:.3g}")]
+        else:
+            buckets = []
+            for b in range(len(PALETTE) - 1, -1, -1):
+                low, high = (f"{10 ** (self.lo + i * self.step):.2g}" for i in (b, b + 1))
+                text = f"&lt; {high}" if b == 0 and self.merged else f"{low} to {high}"
+                buckets.append((b, text))
+        for b, text in buckets:
+            rows.append(f'<tr><td bgcolor="{PALETTE[b]}" width="24"></td><td>{text}</td></tr>')
+        rows.append(f'<tr><td bgcolor="{ZERO_FILL}" width="24"></td><td>0</td></tr>')
+        return ('<<table border="0" cellborder="1" cellspacing="0" cellpadding="4">'
+                + "".join(rows) + "</table>>")
+
+
 def draw_dot(
     root: Value,
     rankdir: str = "LR",
     show_local_grads: bool = True,
     max_nodes: int = MAX_NODES,
+    *,
+    show_contributions: bool = False,
+    color_by_grad: bool = False,
+    highlight: BackwardStep | int | None = None,
+    cluster: ClusterSpec = None,
 ) -> graphviz.Digraph:
     """The graph that `root` was computed from, as a `graphviz.Digraph`.
+
+    A box per Value (label | data | grad), an ellipse per op (its rule is the tooltip), one edge
+    per operand, so `a*a` shows two edges. Options:
+
+    - `show_local_grads`: label each edge parent -> op with d(node)/d(parent), the factor the
+      chain rule multiplies the node's gradient by on its way back.
+    - `show_contributions`: also the product  upstream × local = contribution, i.e.
+      node.grad * d(node)/d(parent), the amount this edge adds to parent.grad.
+    - `color_by_grad`: fill each box by |grad| and draw each edge by |contribution| (colour and
+      pen width, one step per decade, a log scale), with a legend; zero is grey, zero-flow edges
+      dashed.
+    - `highlight`: one backward step (a `BackwardStep` of `backward_steps(root)`, or its index):
+      its edge and the node receiving the contribution (the parent) are drawn bold and coloured;
+      the edge also spells out the step's arithmetic. Nothing else in the DOT source changes.
+    - `cluster`: group Values into boxes: a callable Value -> cluster name or None, or
+      "label-prefix" (nn labels parameters 'L0.n3.w1': a box per neuron, see `assign_clusters`).
 
     Deterministic: the same graph gives the same DOT source (nodes are named by their place in
     the topological order, never by memory address).
@@ -68,40 +238,101 @@ def draw_dot(
     `n{i}` the Value's box, `n{i}_op` its op, `n{i}_out` the edge op -> Value, and `e{i}_{k}`
     the edge from the k-th parent (0-based, `node.parents` order) into node i's op.
 
-    Refuses graphs of more than `max_nodes` Values with a ValueError saying what to do instead.
+    Refuses graphs of more than `max_nodes` Values with a ValueError saying what to do instead,
+    before any other work (the count stops at max_nodes + 1). Never changes a grad.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot needs a Value, got {type(root).__name__}")
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"rankdir must be one of LR, RL, TB, BT; got {rankdir!r}")
-    order = topological_order(root)
-    if len(order) > max_nodes:
+    if count_values(root, max_nodes) > max_nodes:
         raise ValueError(
-            f"this graph has {len(order):,} Values, more than max_nodes={max_nodes:,}: its "
-            "picture would be unreadable. Draw a smaller piece (one neuron, one sample), or "
-            "raise max_nodes if you really want it."
+            f"this graph has more than max_nodes={max_nodes:,} Values: its picture would be "
+            "unreadable and slow to lay out. Draw a smaller piece (one neuron, or one sample "
+            "instead of a whole batch), draw a model with nn.draw_network(model), or raise "
+            "max_nodes (cluster='label-prefix' groups a model's nodes by neuron) if you really "
+            "want it."
         )
     graphviz = _import_graphviz()
+    order = topological_order(root)
     names = node_names(order)
     ids = {node: f"n{i}" for i, node in enumerate(order)}
+    lit_node, lit_k = step_edge(root, order, highlight) if highlight is not None else (None, -1)
+    lit_parent = lit_node.parents[lit_k] if lit_node is not None else None
+    scale = None
+    if color_by_grad:
+        scale = GradScale([abs(node.grad) for node in order] + [
+            abs(node.grad * g) for node in order for g in node.local_grads])
+    clusters = assign_clusters(order, cluster) if cluster is not None else {}
 
     dot = graphviz.Digraph(name="chainrule", graph_attr={"rankdir": rankdir})
     dot.attr("node", fontname="Helvetica", fontsize="11")
     dot.attr("edge", fontname="Helvetica", fontsize="9")
+    # With clusters, node statements go into one subgraph per cluster (in order of first
+    # appearance, for determinism) and every edge follows at the top level.
+    subgraphs: dict[str, graphviz.Digraph] = {}
+    for name in dict.fromkeys(clusters[node] for node in order if node in clusters):
+        sub = graphviz.Digraph(name=f"cluster_{len(subgraphs)}")
+        sub.attr(label=name, style="rounded,dashed", color="#888888", fontname="Helvetica",
+                 fontsize="10")
+        subgraphs[name] = sub
+    edges: list[tuple[str, str, dict[str, str]]] = []
+
+    def place(node: Value):  # noqa: ANN202 - where this node's statements go
+        return subgraphs[clusters[node]] if node in clusters else dot
+
     for node in order:
         record = (
             f"{_escape(names[node])} | data {format_number(node.data)} | "
             f"grad {format_number(node.grad)}"
         )
-        dot.node(ids[node], "{" + record + "}", shape="record", id=ids[node])
-        if node.parents:
-            op_id = ids[node] + "_op"
-            rule = RULES.get(node.op, "")
-            dot.node(op_id, node.op, shape="ellipse", tooltip=rule, id=op_id)
-            dot.edge(op_id, ids[node], id=ids[node] + "_out")
-            for k, (parent, local_grad) in enumerate(zip(node.parents, node.local_grads)):
-                label = f"×{format_number(local_grad)}" if show_local_grads else ""
-                dot.edge(ids[parent], op_id, label=label, id=f"e{ids[node][1:]}_{k}")
+        attrs = {"shape": "record", "id": ids[node]}
+        if scale is not None:
+            bucket = scale.bucket(abs(node.grad))
+            attrs |= {"style": "filled", "fillcolor": scale.fill(bucket)}
+            if bucket is not None and bucket >= len(PALETTE) - 2:  # dark fill: light text
+                attrs["fontcolor"] = "white"
+        if node is lit_parent:
+            attrs |= {"color": HIGHLIGHT, "penwidth": "3", "fontname": "Helvetica-Bold"}
+        place(node).node(ids[node], "{" + record + "}", **attrs)
+        if not node.parents:
+            continue
+        op_id = ids[node] + "_op"
+        place(node).node(op_id, node.op, shape="ellipse", tooltip=RULES.get(node.op, ""),
+                         id=op_id)
+        out = {"id": ids[node] + "_out"}
+        if scale is not None:
+            bucket = scale.bucket(abs(node.grad))
+            out |= {"color": scale.edge(bucket), "penwidth": scale.penwidth(bucket)}
+        edges.append((op_id, ids[node], out))
+        for k, (parent, local_grad) in enumerate(zip(node.parents, node.local_grads)):
+            contribution = node.grad * local_grad
+            lines = [f"×{format_number(local_grad)}"] if show_local_grads else []
+            if show_contributions:
+                lines.append(f"{format_number(node.grad)} × {format_number(local_grad)} = "
+                             f"{format_number(contribution)}")
+            attrs = {"id": f"e{ids[node][1:]}_{k}"}
+            if scale is not None:
+                bucket = scale.bucket(abs(contribution))
+                attrs |= {"color": scale.edge(bucket),
+                          "penwidth": scale.penwidth(bucket)}
+                if bucket is None:
+                    attrs["style"] = "dashed"
+            if node is lit_node and k == lit_k:
+                lines = [f"step {highlight if isinstance(highlight, int) else highlight.index}: "
+                         f"{format_number(node.grad)} × {format_number(local_grad)} = "
+                         f"{format_number(contribution)}"]
+                attrs |= {"color": HIGHLIGHT, "fontcolor": HIGHLIGHT, "penwidth": "4",
+                          "fontname": "Helvetica-Bold", "style": "bold"}
+            if lines:
+                attrs["label"] = "\\n".join(lines)
+            edges.append((ids[parent], op_id, attrs))
+    if scale is not None:
+        dot.node("legend", scale.legend(), shape="plaintext", id="legend")
+    for sub in subgraphs.values():
+        dot.subgraph(sub)
+    for tail, head, attrs in edges:
+        dot.edge(tail, head, **attrs)
     return dot
 
 
