@@ -12,7 +12,7 @@ from autograd.draw import draw_dot, render
 from autograd.gcpause import pause_gc
 from autograd.gradcheck import GradcheckError, GradcheckReport, gradcheck
 from autograd.graph import topological_order
-from autograd.nary import dot, log_softmax, logsumexp, softmax, vsum
+from autograd.nary import affine, dot, log_softmax, logsumexp, softmax, vsum
 from autograd.trace import BackwardStep, backward_steps
 from autograd.value import RULES, Value, is_recording, no_grad
 
@@ -22,6 +22,7 @@ __all__ = [
     "GradcheckError",
     "GradcheckReport",
     "Value",
+    "affine",
     "backward_steps",
     "dot",
     "draw_dot",

@@ -87,15 +87,6 @@ def _as_float(data: object) -> float:
         raise ValueError(f"Value data {data!r:.60} is too large for a float") from None
 
 
-def _constant(number: object) -> Value:
-    """A plain number used in an op becomes a constant leaf; other types are NotImplemented."""
-    if type(number) is float and isfinite(number):  # the common case, kept fast
-        return _node(number, "", (), ())
-    if isinstance(number, bool) or not isinstance(number, Real):
-        return NotImplemented
-    return Value(number)  # ints, numpy floats, ...: validated by the constructor
-
-
 def _number(operand: object) -> float | None:
     """A plain int/float operand as a float; None for any other type, so the operator returns
     NotImplemented and Python raises TypeError (never a silent coercion of a list or a str)."""
@@ -183,6 +174,8 @@ class Value:
         interior, leaves, earlier = start_pass(self, order)
         for node in reversed(interior):  # leaves have nothing to pass on
             upstream = node.grad
+            if upstream == 0.0:  # adds 0 to every parent, which changes no sum: skip it
+                continue  # (in a trained net most nodes are here: dead relus, met margins)
             # the chain rule, one edge at a time:
             #   d(root)/d(parent) += d(node)/d(parent) * d(root)/d(node)
             for parent, local_grad in zip(node.parents, node.local_grads):
@@ -413,9 +406,12 @@ def start_pass(root: Value, order: list[Value]) -> tuple[list[Value], list[Value
     adds back: leaves accumulate across passes, and adding this pass's total in one go makes two
     passes give exactly twice one pass (x + x == 2x in floating point; a running sum would not).
     """
-    interior = [node for node in order if node.parents]
-    leaves = [node for node in order if not node.parents and node is not root]
-    earlier = [leaf.grad for leaf in leaves]
+    interior, leaves = [], []
+    for node in order:
+        (interior if node.parents else leaves).append(node)
+    if not root.parents:
+        leaves.remove(root)  # a leaf root: its grad is this pass's 1, not accumulated
+    earlier = list(map(attrgetter("grad"), leaves))
     for node in order:
         node.grad = 0.0
     root.grad = 1.0

@@ -11,7 +11,7 @@ import math
 import random
 from collections.abc import Sequence
 
-from autograd import Value, dot
+from autograd import Value, affine, dot
 from nn.module import Module
 
 # name -> how a neuron's pre-activation z becomes its output
@@ -127,7 +127,11 @@ class Layer(Module):
     def __call__(self, x: Sequence[Value | float]) -> list[Value]:
         if len(x) != self.nin:
             raise ValueError(f"this layer takes {self.nin} inputs, got {len(x)}")
-        return [neuron(x) for neuron in self.neurons]
+        # The same nodes as [neuron(x) for neuron in self.neurons]; `affine` reads x once.
+        neurons = self.neurons
+        zs = affine([n.w for n in neurons], x, [n.b for n in neurons])
+        act = ACTIVATIONS[self.activation]
+        return zs if act is None else [act(z) for z in zs]
 
     def parameters(self) -> list[Value]:
         return [p for neuron in self.neurons for p in neuron.parameters()]
