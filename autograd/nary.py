@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from itertools import chain
 from operator import attrgetter, mul
 
 from autograd.value import Value, _node, _number, derivative
@@ -105,22 +106,30 @@ def affine(
         raise ValueError(f"affine needs one bias per row, got {len(rows)} rows and {len(biases)}")
     x = xs, x_data = _operands(inputs, "affine")
     n = len(x_data)
+    if any(len(weights) != n for weights in rows):
+        raise ValueError(f"affine: every row needs {n} weights, one per input")
     all_values, no_values = len(xs) == n, not xs
-    out = []
-    for weights, bias in zip(rows, biases):
-        if len(weights) != n:
-            raise ValueError(f"affine: a row of {len(weights)} weights for {n} inputs")
-        if type(bias) is Value and _ONLY_VALUES.issuperset(map(type, weights)):
-            w_data = list(map(_data, weights))
-            z = sum(map(mul, w_data, x_data), bias.data)
-            if all_values:  # hidden layer: d/dwi = xi, d/dxi = wi, d/db = 1
+    # Every weight and bias a Value (always so in an MLP): checked once for the whole layer.
+    if _ONLY_VALUES.issuperset(map(type, biases)) and _ONLY_VALUES.issuperset(
+        map(type, chain.from_iterable(rows))
+    ):
+        if all_values:  # hidden layer: d/dwi = xi, d/dxi = wi, d/db = 1
+            out = []
+            for weights, bias in zip(rows, biases):
+                w_data = list(map(_data, weights))
+                z = sum(map(mul, w_data, x_data), bias.data)
                 out.append(_node(z, "dot", (*weights, *xs, bias), (*x_data, *w_data, 1.0)))
-                continue
-            if no_values:  # first layer, inputs are numbers: d/dwi = xi, d/db = 1
-                out.append(_node(z, "dot", (*weights, bias), (*x_data, 1.0)))
-                continue
-        out.append(_dot(weights, _operands(weights, "affine"), inputs, x, _bias(bias, "affine")))
-    return out
+            return out
+        if no_values:  # first layer, inputs are numbers: d/dwi = xi, d/db = 1
+            return [
+                _node(sum(map(mul, map(_data, weights), x_data), bias.data), "dot",
+                      (*weights, bias), (*x_data, 1.0))
+                for weights, bias in zip(rows, biases)
+            ]
+    return [  # any other mix of Values and numbers
+        _dot(weights, _operands(weights, "affine"), inputs, x, _bias(bias, "affine"))
+        for weights, bias in zip(rows, biases)
+    ]
 
 
 @derivative("logsumexp", "d logsumexp(x)/dxi = exp(xi) / sum_j exp(xj) = softmax(x)i")

@@ -55,7 +55,9 @@ def test_affine_makes_the_nodes_dot_makes(shape, data, inputs_kind):
     nin, nout = shape
     rows = [values(data.draw(st.lists(finite, min_size=nin, max_size=nin)), f"w{j}.")
             for j in range(nout)]
-    biases = values(data.draw(st.lists(finite, min_size=nout, max_size=nout)), "b")
+    biases = data.draw(st.lists(finite, min_size=nout, max_size=nout))
+    if data.draw(st.booleans()):  # Value biases (as in an MLP), else constants
+        biases = values(biases, "b")
     xs = data.draw(st.lists(finite, min_size=nin, max_size=nin))
     if inputs_kind == "values":
         inputs = values(xs, "x")
@@ -73,7 +75,7 @@ def test_affine_refuses_ragged_rows_and_missing_biases():
     w = values([1.0, 2.0], "w")
     with pytest.raises(ValueError, match="one bias per row"):
         affine([w, w], [1.0, 2.0], [Value(0.0)])
-    with pytest.raises(ValueError, match="a row of 1 weights for 2 inputs"):
+    with pytest.raises(ValueError, match="every row needs 2 weights, one per input"):
         affine([w[:1]], [1.0, 2.0], [Value(0.0)])
     with pytest.raises(TypeError, match="affine takes Values or numbers, got str"):
         affine([w], [1.0, "2"], [Value(0.0)])
