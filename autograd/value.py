@@ -356,6 +356,11 @@ class Value:
         """The cosine (radians)."""
         return _node(math.cos(self.data), "cos", (self,), (-math.sin(self.data),))
 
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        """Jupyter shows a Value as its graph (text when Graphviz is missing)."""
+        from autograd.jupyter import mimebundle
+        return mimebundle(self)
+
 
 def _power(x: float, y: float, parents: tuple[Value, ...]) -> Value:
     """x ** y with a Value exponent y (parents: the Values among x and y, x first).

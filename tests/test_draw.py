@@ -299,3 +299,65 @@ def test_a_whole_training_step_graph_is_refused_fast_with_advice():
     message = str(refused.value)
     assert "max_nodes=2,000" in message
     assert "one sample" in message and "draw_network" in message
+
+
+# --- Jupyter ---------------------------------------------------------------------------------
+
+
+def test_jupyter_shows_a_value_as_its_svg_graph():
+    o = lecture_neuron()
+    bundle = o._repr_mimebundle_()
+    assert set(bundle) == {"image/svg+xml", "text/plain"}
+    assert bundle["text/plain"] == repr(o)
+    svg = ET.fromstring(bundle["image/svg+xml"])
+    texts = [el.text for el in svg.iter("{http://www.w3.org/2000/svg}text")]
+    assert "data 0.7071" in texts and "×-3.0000" in texts
+
+
+def test_jupyter_falls_back_to_text_without_dot(monkeypatch):
+    import autograd.jupyter
+
+    monkeypatch.setattr(autograd.jupyter.shutil, "which", lambda name: None)
+    o = lecture_neuron()
+    bundle = o._repr_mimebundle_()
+    assert list(bundle) == ["text/plain"]
+    assert bundle["text/plain"].startswith(repr(o)) and "apt-get install graphviz" in bundle[
+        "text/plain"]
+
+
+def test_jupyter_never_raises_when_rendering_fails(monkeypatch, tmp_path):
+    """`which` says yes but the program is gone (PATH emptied): text with the reason, no raise."""
+    import autograd.jupyter
+
+    monkeypatch.setattr(autograd.jupyter.shutil, "which", lambda name: "/usr/bin/dot")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    bundle = lecture_neuron()._repr_mimebundle_()
+    assert list(bundle) == ["text/plain"] and "no picture" in bundle["text/plain"]
+
+
+def test_jupyter_shows_huge_graphs_as_text_with_a_note():
+    from autograd.jupyter import JUPYTER_MAX_NODES
+
+    y = Value(0.1, "x")
+    for _ in range(JUPYTER_MAX_NODES):
+        y = y.tanh()
+    bundle = y._repr_mimebundle_()
+    assert list(bundle) == ["text/plain"]
+    assert f"more than {JUPYTER_MAX_NODES} Values" in bundle["text/plain"]
+    # just under the cap it is drawn
+    z = Value(0.1, "x")
+    for _ in range(JUPYTER_MAX_NODES - 1):
+        z = z.tanh()
+    assert "image/svg+xml" in z._repr_mimebundle_()
+
+
+def test_jupyter_draws_other_objects_with_their_own_drawing():
+    from autograd.jupyter import mimebundle
+
+    class Thing:
+        def __repr__(self) -> str:
+            return "Thing()"
+
+    assert mimebundle(Thing()) == {"text/plain": "Thing()"}
+    bundle = mimebundle(Thing(), draw=lambda thing: draw_dot(lecture_neuron()))
+    assert bundle["text/plain"] == "Thing()" and "<svg" in bundle["image/svg+xml"]

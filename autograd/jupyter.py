@@ -1,0 +1,58 @@
+"""Jupyter display: a Value shows up in a notebook as the picture of its graph.
+
+IPython calls an object's `_repr_mimebundle_` and shows the richest format it gets back.
+`mimebundle` builds that dict: an SVG of the graph plus the plain repr, or the repr alone with a
+short note when there is no picture to give (no Graphviz, or a graph too big to show inline).
+A display hook that raises shows a traceback instead of the value, so this one never raises.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from autograd.draw import count_values, draw_dot
+from autograd.value import Value
+
+if TYPE_CHECKING:
+    import graphviz
+
+# inline pictures stay small: an MLP(2, [16, 16, 1])'s graph for one sample (about 400 Values)
+# fits; a batch's graph does not (it would be megabytes of SVG in the notebook file)
+JUPYTER_MAX_NODES = 500
+
+NO_DOT = (
+    "(no picture: Graphviz's `dot` program was not found. Install it, e.g. "
+    "`sudo apt-get install graphviz` or `brew install graphviz`, then restart the kernel.)"
+)
+
+
+def mimebundle(
+    obj: object,
+    draw: Callable[[object], graphviz.Digraph] | None = None,
+    max_nodes: int = JUPYTER_MAX_NODES,
+) -> dict[str, str]:
+    """`{"image/svg+xml": svg, "text/plain": repr}` for `obj`'s graph, or `{"text/plain": ...}`
+    with a note saying why there is no picture.
+
+    `draw` turns `obj` into a `graphviz.Digraph` (a model can pass its own diagram); by default
+    a Value is drawn with `draw_dot`, refusing graphs of more than `max_nodes` Values.
+    """
+    text = repr(obj)
+    if draw is None:
+        if not isinstance(obj, Value):
+            return {"text/plain": text}
+        if count_values(obj, max_nodes) > max_nodes:
+            return {"text/plain": (
+                f"{text}\n(its graph has more than {max_nodes} Values, too many to show inline: "
+                "draw_dot(value, max_nodes=...) draws it anyway)"
+            )}
+    if shutil.which("dot") is None:
+        return {"text/plain": f"{text}\n{NO_DOT}"}
+    try:
+        digraph = draw_dot(obj, max_nodes=max_nodes) if draw is None else draw(obj)
+        svg = digraph.pipe(format="svg", encoding="utf-8")
+    except Exception as error:  # noqa: BLE001 - NOTE: a display hook must never raise
+        return {"text/plain": f"{text}\n(no picture: {type(error).__name__}: {error})"}
+    return {"image/svg+xml": svg, "text/plain": text}
