@@ -1,0 +1,172 @@
+"""A self-contained web page that steps through the backward pass one chain-rule step at a time.
+
+`save_steps_html(root, path)` runs `backward_steps(root)`, draws the graph with `draw_dot` (the
+real `dot` program renders it to SVG), and writes one HTML file holding that SVG, the steps as
+JSON, and the JavaScript and CSS of `steps_page.html` (next to this module). Nothing is fetched
+from the network: the file can be mailed, opened from a USB stick, or shown offline in a lecture.
+
+The page starts with the forward values; each Next applies one edge of the chain rule,
+
+    parent.grad += local_grad * node.grad,
+
+highlights that edge, writes `str(step)` below the picture, updates the receiving box's grad
+(the running sum), and counts its contributions ("2 of 3 contributions received"). After the
+last step a table lists every grad.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+from autograd.draw import INSTALL_GRAPHVIZ, MAX_NODES, GraphvizMissingError, draw_dot
+from autograd.graph import topological_order
+from autograd.trace import backward_steps, format_number, node_names
+from autograd.value import Value
+
+TEMPLATE = "steps_page.html"
+
+
+def save_steps_html(
+    root: Value,
+    path: str | os.PathLike[str],
+    *,
+    title: str | None = None,
+    rankdir: str = "LR",
+    max_nodes: int = MAX_NODES,
+) -> Path:
+    """Write a page stepping through `root`'s backward pass to `path`; return the path written.
+
+    The page shows one fresh backward pass: what `root.backward()` computes when every grad
+    starts at 0 (the root at 1), step i's sentence being `str(step)` of the i-th step of
+    `backward_steps(root)`.
+
+    NOTE: the graph's grads are left exactly as they were before the call. Running the steps
+    changes them, so they are saved first and put back after (also on an error): a page is a
+    picture of the pass, and writing one inside a training loop must not add a second pass
+    to the leaves' accumulated grads. Call `root.backward()` to get the grads themselves.
+
+    Refuses graphs of more than `max_nodes` Values (ValueError), as `draw_dot` does, before
+    doing any work. Without Graphviz's `dot` program raises `GraphvizMissingError`, which says
+    how to install it. The file is written to a temporary name in the same directory and then
+    renamed, so an interrupted call never leaves half a page.
+    """
+    import html  # NOTE: here, not at the top: `import autograd` stays standard-library-light
+
+    if not isinstance(root, Value):
+        raise TypeError(f"save_steps_html needs a Value, got {type(root).__name__}")
+    order = topological_order(root)
+    if len(order) > max_nodes:
+        raise ValueError(
+            f"this graph has {len(order):,} Values, more than max_nodes={max_nodes:,}: a "
+            "step-through page of it would be unreadable and thousands of steps long. Step "
+            "through a smaller piece (one neuron, one sample), or raise max_nodes."
+        )
+    if shutil.which("dot") is None:
+        raise GraphvizMissingError(INSTALL_GRAPHVIZ)
+
+    earlier = [node.grad for node in order]
+    try:
+        steps = list(backward_steps(root))
+        # this pass's grads: the last running sum each node received (the root starts at 1)
+        grads = dict.fromkeys(order, 0.0)
+        grads[root] = 1.0
+        for step in steps:
+            grads[step.parent] = step.parent_grad
+        for node in order:  # draw the boxes with this pass's grads, so each is wide enough
+            node.grad = grads[node]
+        svg = draw_dot(root, rankdir=rankdir, max_nodes=max_nodes).pipe(format="svg")
+    finally:
+        for node, grad in zip(order, earlier):
+            node.grad = grad
+
+    index = {node: i for i, node in enumerate(order)}
+    names = node_names(order)
+    root_name = root.label or "L"  # the name the sentences use for the output
+    names[root] = root_name
+    edges_seen: dict[Value, int] = {}  # k: the step's place among its node's parents
+    step_records = []
+    for step in steps:
+        k = edges_seen.get(step.node, 0)
+        edges_seen[step.node] = k + 1
+        i = index[step.node]
+        step_records.append({
+            "node": i,
+            "parent": index[step.parent],
+            "edge": f"e{i}_{k}",
+            "sentence": str(step),
+            "received": step.received,
+            "fan_out": step.fan_out,
+            "grad": format_number(step.parent_grad),
+        })
+    data = {
+        "root": index[root],
+        "root_name": root_name,
+        "zero": format_number(0.0),
+        "one": format_number(1.0),
+        "nodes": [
+            {
+                "id": f"n{i}",
+                "name": names[node],
+                "op": node.op,
+                "data": format_number(node.data),
+                "grad": format_number(grads[node]),
+            }
+            for i, node in enumerate(order)
+        ],
+        "steps": step_records,
+    }
+    if title is None:
+        title = f"Backpropagation through {root_name}, one chain-rule step at a time"
+    page = _fill(
+        Path(__file__).with_name(TEMPLATE).read_text(encoding="utf-8"),
+        TITLE=html.escape(title),
+        SVG=_inline_svg(svg.decode("utf-8")),
+        DATA=_script_json(data),
+    )
+    return _write_atomically(Path(path), page)
+
+
+def _fill(template: str, **values: str) -> str:
+    """Replace each {{NAME}} in one pass, so text put in is never scanned for more {{...}}."""
+    return re.sub(r"\{\{([A-Z]+)\}\}", lambda m: values[m.group(1)], template)
+
+
+def _inline_svg(svg: str) -> str:
+    """Graphviz's SVG document as an element for an HTML page.
+
+    The XML prolog, DOCTYPE and comments go, and so do the xmlns attributes: the HTML parser
+    puts <svg> in the SVG namespace by itself, and the page then holds no URL at all.
+    """
+    svg = svg[svg.index("<svg"):]
+    svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.DOTALL)
+    return re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", svg, count=2)
+
+
+def _script_json(data: object) -> str:
+    """JSON that is safe inside <script>: no '<', '>' or '&' survives, so a label such as
+    '</script>' cannot end the script element (JSON.parse reads the \\u escapes back)."""
+    import json
+
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _write_atomically(path: Path, text: str) -> Path:
+    """Write `text` to a temporary file next to `path`, then rename it into place.
+
+    The temporary name is unique (pid and a random part); opening it with mode "x" keeps the
+    usual permissions (umask), which tempfile.mkstemp would narrow to the owner only.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    try:
+        with open(tmp, "x", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
