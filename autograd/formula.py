@@ -27,6 +27,7 @@ import difflib
 import keyword
 import math
 import unicodedata
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -229,7 +230,7 @@ def _problem(node: ast.AST, func_positions: set[int]) -> str | None:
     if isinstance(node, ast.IfExp):
         return "conditional expressions (a if c else b) are not supported; try relu or abs"
     if isinstance(node, ast.Tuple):
-        return "a formula is one expression, not several separated by commas"
+        return "tuples are not allowed; a formula is one expression (no commas outside calls)"
     if isinstance(node, (ast.List, ast.Set, ast.Dict)):
         return "lists, sets and dicts are not allowed in a formula"
     if isinstance(node, ast.Starred):
@@ -275,7 +276,11 @@ def parse(text: str) -> Formula:
     """Check `text` and return its `Formula`; raise `FormulaError` if it is not one."""
     text = _check_text(text)
     try:
-        tree = ast.parse(text, mode="eval")
+        # NOTE: the compiler warns about some texts (a string with "\d", `1 is 1`); the
+        # whitelist refuses those anyway, and a warning printed to stderr would only confuse.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text, mode="eval")
     except SyntaxError as e:
         raise _syntax_error(e, text) from None
     except (RecursionError, MemoryError):
@@ -296,9 +301,12 @@ def parse(text: str) -> Formula:
     for order, (node, byte) in enumerate(located):
         why = _problem(node, func_positions)
         if why is not None:
-            problems.append((_char_column(text, byte), order, why))
+            caret = byte
+            if isinstance(node, (ast.Attribute, ast.Subscript)):  # point at the '.' or '['
+                caret = node.value.end_col_offset or byte
+            problems.append((byte, order, _char_column(text, caret), why))
     if problems:
-        column, _, why = min(problems)  # the leftmost problem; the outermost on a tie
+        _, _, column, why = min(problems)  # the leftmost problem; the outermost on a tie
         raise FormulaError(why, column, text)
 
     names: dict[str, None] = {}
