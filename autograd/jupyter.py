@@ -12,7 +12,7 @@ import shutil
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from autograd.draw import count_values, draw_dot
+from autograd.draw import draw_dot, graph_size
 from autograd.value import Value
 
 if TYPE_CHECKING:
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 # inline pictures stay small: an MLP(2, [16, 16, 1])'s graph for one sample (about 400 Values)
 # fits; a batch's graph does not (it would be megabytes of SVG in the notebook file)
 JUPYTER_MAX_NODES = 500
+JUPYTER_MAX_EDGES = 1000
 
 NO_DOT = (
     "(no picture: Graphviz's `dot` program was not found. Install it, e.g. "
@@ -43,15 +44,17 @@ def mimebundle(
     if draw is None:
         if not isinstance(obj, Value):
             return {"text/plain": text}
-        if count_values(obj, max_nodes) > max_nodes:
+        values, edges = graph_size(obj, max_nodes, JUPYTER_MAX_EDGES)
+        if values > max_nodes or edges > JUPYTER_MAX_EDGES:
             return {"text/plain": (
-                f"{text}\n(its graph has more than {max_nodes} Values, too many to show inline: "
-                "draw_dot(value, max_nodes=...) draws it anyway)"
+                f"{text}\n(its graph has more than {max_nodes} Values or {JUPYTER_MAX_EDGES} "
+                "edges, too many to show inline: draw_dot(value) draws it to a file)"
             )}
     if shutil.which("dot") is None:
         return {"text/plain": f"{text}\n{NO_DOT}"}
     try:
-        digraph = draw_dot(obj, max_nodes=max_nodes) if draw is None else draw(obj)
+        digraph = (draw_dot(obj, max_nodes=max_nodes, max_edges=JUPYTER_MAX_EDGES)
+                   if draw is None else draw(obj))
         svg = digraph.pipe(format="svg", encoding="utf-8")
     except Exception as error:  # noqa: BLE001 - NOTE: a display hook must never raise
         return {"text/plain": f"{text}\n(no picture: {type(error).__name__}: {error})"}

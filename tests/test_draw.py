@@ -279,8 +279,8 @@ def test_cluster_by_callable_and_bad_cluster_arguments():
 def test_a_whole_training_step_graph_is_refused_fast_with_advice():
     """Issue 4: MLP(2, [16, 16, 1]) on 100 points, about 7,000 Values and 65,000 edges.
 
-    Laying that out takes `dot` minutes (see the report in draw.py's MAX_NODES note), so the
-    default refuses; the refusal counts no further than max_nodes + 1 Values.
+    Laying that out takes `dot` a minute or more and a 38 MB SVG (measurements in draw.py, by
+    MAX_NODES), so the default refuses; the refusal counts no further than the limits.
     """
     import time
 
@@ -297,7 +297,7 @@ def test_a_whole_training_step_graph_is_refused_fast_with_advice():
         draw_dot(loss, cluster="label-prefix", color_by_grad=True)
     assert time.perf_counter() - start < 0.5
     message = str(refused.value)
-    assert "max_nodes=2,000" in message
+    assert "max_nodes=2,000" in message or "max_edges=4,000" in message
     assert "one sample" in message and "draw_network" in message
 
 
@@ -361,3 +361,13 @@ def test_jupyter_draws_other_objects_with_their_own_drawing():
     assert mimebundle(Thing()) == {"text/plain": "Thing()"}
     bundle = mimebundle(Thing(), draw=lambda thing: draw_dot(lecture_neuron()))
     assert bundle["text/plain"] == "Thing()" and "<svg" in bundle["image/svg+xml"]
+
+
+def test_refuses_graphs_with_too_many_edges_even_with_few_values():
+    from autograd import vsum
+
+    x = Value(1.0, "x")
+    s = vsum([x] * 5000)  # 2 Values, 5,000 edges: dot's layout time grows with the edges
+    with pytest.raises(ValueError, match="more than max_edges=4,000 edges"):
+        draw_dot(s)
+    assert draw_dot(s, max_edges=5000).source.count("n0 -> n1_op") == 5000
