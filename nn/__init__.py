@@ -1,6 +1,7 @@
 """chainrule's neural networks: neurons, layers and MLPs built from autograd Values."""
 
 from nn import datasets
+from nn.draw_network import draw_network
 from nn.layers import MLP, Layer, Neuron
 from nn.losses import (
     binary_cross_entropy,
@@ -12,10 +13,13 @@ from nn.losses import (
 )
 from nn.module import Module, load
 from nn.optim import SGD, Adam, linear_decay
+from nn.plots import plot_decision_boundary, plot_grad_norms, plot_history
 from nn.train import History, TrainingDiverged, evaluate, fit
 
 __all__ = [
     "MLP", "SGD", "Adam", "History", "Layer", "Module", "Neuron", "TrainingDiverged",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "datasets",
     "evaluate", "fit", "hinge_loss", "l2_penalty", "linear_decay", "load", "mse_loss",
+    # pictures (graphviz and matplotlib are imported only when a picture is made)
+    "draw_network", "plot_decision_boundary", "plot_grad_norms", "plot_history",
 ]
