@@ -70,6 +70,7 @@ PALETTE = ("#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#bd0026", "#8
 EDGE_PALETTE = ("#e0b000", "#f09000", "#f07000", "#f04a1e", "#d7191c", "#b10026", "#800026")
 ZERO_FILL, ZERO_EDGE = "#f0f0f0", "#b0b0b0"  # a zero gradient: nothing flows here
 HIGHLIGHT = "#1f5fbf"  # one backward step: the edge applied and the node receiving
+BACKSLASH = "\\"  # a backslash in an edge label starts an escape (\n is a newline): doubled
 
 # ops that keep a Value in its neuron's cluster under cluster="label-prefix"
 ACTIVATION_OPS = frozenset({"tanh", "relu", "leaky_relu", "sigmoid"})
@@ -163,29 +164,38 @@ def assign_clusters(order: list[Value], cluster: ClusterSpec) -> dict[Value, str
 
 class GradScale:
     """|grad| on a log scale: the graph's nonzero magnitudes, from the smallest to the largest,
-    cut into len(PALETTE) equal steps of log10|grad|, light to dark; zero is a neutral grey.
+    cut into equal steps of log10|grad|, light to dark; zero is a neutral grey.
 
-    Relative to the graph drawn (the legend gives the numbers), and at most MAX_DECADES wide:
-    anything smaller than largest / 10**MAX_DECADES shares the lightest colour.
+    Relative to the graph drawn (the legend gives the numbers). A step spans at least a factor
+    10**(1/STEPS_PER_DECADE) (about 1.5), so nearly equal gradients share a colour; at most
+    len(PALETTE) steps over at most MAX_DECADES: anything smaller shares the lightest colour.
     """
 
     MAX_DECADES = 6
+    STEPS_PER_DECADE = 6
 
     def __init__(self, magnitudes: list[float]) -> None:
         logs = [math.log10(m) for m in magnitudes if m > 0.0]
         self.hi = max(logs, default=0.0)
         self.lo = max(min(logs, default=0.0), self.hi - self.MAX_DECADES)
         self.merged = bool(logs) and min(logs) < self.lo  # some magnitudes fell below lo
-        self.step = (self.hi - self.lo) / len(PALETTE)
+        span = self.hi - self.lo
+        self.steps = min(len(PALETTE), max(1, math.ceil(span * self.STEPS_PER_DECADE)))
+        self.step = span / self.steps
+
+    def _color_index(self, k: int) -> int:
+        """Step k of self.steps, spread over the whole palette (so 2 steps differ visibly)."""
+        last = len(PALETTE) - 1
+        return round(k * last / (self.steps - 1)) if self.steps > 1 else last // 2
 
     def bucket(self, magnitude: float) -> int | None:
-        """0 (smallest) to len(PALETTE) - 1 (largest); None for zero."""
+        """The palette index for `magnitude`: 0 lightest (smallest) to the last, None for 0."""
         if magnitude == 0.0:
             return None
         if self.step == 0.0:  # every nonzero magnitude is the same
-            return len(PALETTE) // 2
-        b = math.floor((math.log10(magnitude) - self.lo) / self.step)
-        return min(max(b, 0), len(PALETTE) - 1)
+            return self._color_index(0)
+        k = math.floor((math.log10(magnitude) - self.lo) / self.step)
+        return self._color_index(min(max(k, 0), self.steps - 1))
 
     def fill(self, bucket: int | None) -> str:
         return ZERO_FILL if bucket is None else PALETTE[bucket]
@@ -200,16 +210,16 @@ class GradScale:
         """An HTML-like Graphviz table: a swatch per step with its range, largest first, and 0."""
         rows = ['<tr><td colspan="2"><b>|grad|</b> (boxes)<br/>'
                 '<b>|upstream × local|</b> (edges)</td></tr>']
-        if self.step == 0.0:
-            buckets = [(len(PALETTE) // 2, f"{10 ** self.hi:.3g}")]
-        else:
-            buckets = []
-            for b in range(len(PALETTE) - 1, -1, -1):
-                low, high = (f"{10 ** (self.lo + i * self.step):.2g}" for i in (b, b + 1))
-                text = f"&lt; {high}" if b == 0 and self.merged else f"{low} to {high}"
-                buckets.append((b, text))
-        for b, text in buckets:
-            rows.append(f'<tr><td bgcolor="{PALETTE[b]}" width="24"></td><td>{text}</td></tr>')
+        for k in range(self.steps - 1, -1, -1):
+            low, high = (f"{10 ** (self.lo + i * self.step):.2g}" for i in (k, k + 1))
+            if self.step == 0.0:
+                text = low
+            elif k == 0 and self.merged:
+                text = f"&lt; {high}"
+            else:
+                text = f"{low} to {high}"
+            color = PALETTE[self._color_index(k)]
+            rows.append(f'<tr><td bgcolor="{color}" width="24"></td><td>{text}</td></tr>')
         rows.append(f'<tr><td bgcolor="{ZERO_FILL}" width="24"></td><td>0</td></tr>')
         return ('<<table border="0" cellborder="1" cellspacing="0" cellpadding="4">'
                 + "".join(rows) + "</table>>")
@@ -337,7 +347,8 @@ def draw_dot(
                 if bucket is None:
                     attrs["style"] = "dashed"
             if node is lit_node and k == lit_k:
-                lines = [f"step {highlight if isinstance(highlight, int) else highlight.index}: "
+                index = highlight if isinstance(highlight, int) else highlight.index
+                lines = [f"step {index}: {names[parent].replace(BACKSLASH, BACKSLASH * 2)}.grad += "
                          f"{format_number(node.grad)} × {format_number(local_grad)} = "
                          f"{format_number(contribution)}"]
                 attrs |= {"color": HIGHLIGHT, "fontcolor": HIGHLIGHT, "penwidth": "4",
@@ -345,8 +356,10 @@ def draw_dot(
             if lines:
                 attrs["label"] = "\\n".join(lines)
             edges.append((ids[parent], op_id, attrs))
-    if scale is not None:
-        dot.node("legend", scale.legend(), shape="plaintext", id="legend")
+    if scale is not None:  # in the last rank, beside the output, out of the graph's way
+        with dot.subgraph(name="legend_rank") as sink:
+            sink.attr(rank="sink")
+            sink.node("legend", scale.legend(), shape="plaintext", id="legend")
     for sub in subgraphs.values():
         dot.subgraph(sub)
     for tail, head, attrs in edges:

@@ -43,6 +43,13 @@ for leaf in (x1, w1, x2, w2, b):
     print(f"   do/d{leaf.label:<2} = {leaf.grad: .4f}")
 print("\nw2's gradient is 0 because x2 = 0: nudging w2 changes nothing.")
 
-written = render(draw_dot(o), out_dir / "01_one_neuron", formats=("svg", "png"))
+# Let's draw it. Each edge shows the local derivative (×...) and what it contributes on the
+# way back (upstream × local = contribution); colour and width show |grad| on a log scale.
+written = render(
+    draw_dot(o, show_contributions=True, color_by_grad=True),
+    out_dir / "01_one_neuron", formats=("svg", "png"),
+)
+# And one step on its own: step 5 sends x1 its gradient through the product x1*w1.
+written += render(draw_dot(o, highlight=5), out_dir / "01_one_neuron_step", formats=("svg", "png"))
 for path in written:
     print(f"wrote {path}")
