@@ -21,7 +21,14 @@ import re
 import shutil
 from pathlib import Path
 
-from autograd.draw import INSTALL_GRAPHVIZ, MAX_NODES, GraphvizMissingError, draw_dot
+from autograd.draw import (
+    INSTALL_GRAPHVIZ,
+    MAX_EDGES,
+    MAX_NODES,
+    GraphvizMissingError,
+    draw_dot,
+    graph_size,
+)
 from autograd.graph import topological_order
 from autograd.trace import backward_steps, format_number, node_names
 from autograd.value import Value
@@ -36,6 +43,7 @@ def save_steps_html(
     title: str | None = None,
     rankdir: str = "LR",
     max_nodes: int = MAX_NODES,
+    max_edges: int = MAX_EDGES,
 ) -> Path:
     """Write a page stepping through `root`'s backward pass to `path`; return the path written.
 
@@ -48,22 +56,26 @@ def save_steps_html(
     picture of the pass, and writing one inside a training loop must not add a second pass
     to the leaves' accumulated grads. Call `root.backward()` to get the grads themselves.
 
-    Refuses graphs of more than `max_nodes` Values (ValueError), as `draw_dot` does, before
-    doing any work. Without Graphviz's `dot` program raises `GraphvizMissingError`, which says
-    how to install it. The file is written to a temporary name in the same directory and then
-    renamed, so an interrupted call never leaves half a page.
+    Refuses graphs of more than `max_nodes` Values or `max_edges` edges (ValueError), with
+    `draw_dot`'s limits, before doing any work. Without Graphviz's `dot` program raises
+    `GraphvizMissingError`, which says how to install it. The file is written to a temporary
+    name in the same directory and then renamed, so an interrupted call never leaves half a
+    page.
     """
     import html  # NOTE: here, not at the top: `import autograd` stays standard-library-light
 
     if not isinstance(root, Value):
         raise TypeError(f"save_steps_html needs a Value, got {type(root).__name__}")
-    order = topological_order(root)
-    if len(order) > max_nodes:
+    values, edges = graph_size(root, max_nodes, max_edges)  # stops counting past a limit
+    if values > max_nodes or edges > max_edges:
+        what = (f"more than max_nodes={max_nodes:,} Values" if values > max_nodes
+                else f"more than max_edges={max_edges:,} edges (one step each)")
         raise ValueError(
-            f"this graph has {len(order):,} Values, more than max_nodes={max_nodes:,}: a "
-            "step-through page of it would be unreadable and thousands of steps long. Step "
-            "through a smaller piece (one neuron, one sample), or raise max_nodes."
+            f"this graph has {what}: a step-through page of it would be unreadable and "
+            "thousands of steps long. Step through a smaller piece (one neuron, one sample), "
+            "or raise max_nodes / max_edges."
         )
+    order = topological_order(root)
     if shutil.which("dot") is None:
         raise GraphvizMissingError(INSTALL_GRAPHVIZ)
 
@@ -77,7 +89,7 @@ def save_steps_html(
             grads[step.parent] = step.parent_grad
         for node in order:  # draw the boxes with this pass's grads, so each is wide enough
             node.grad = grads[node]
-        svg = draw_dot(root, rankdir=rankdir, max_nodes=max_nodes).pipe(format="svg")
+        svg = draw_dot(root, rankdir, max_nodes=max_nodes, max_edges=max_edges).pipe(format="svg")
     finally:
         for node, grad in zip(order, earlier):
             node.grad = grad

@@ -223,8 +223,12 @@ def test_refuses_a_graph_beyond_max_nodes(tmp_path):
     y = Value(0.1, "y")
     for _ in range(600):
         y = y.tanh()
-    with pytest.raises(ValueError, match=r"601 Values, more than max_nodes=500"):
+    with pytest.raises(ValueError, match=r"more than max_nodes=500 Values"):
         save_steps_html(y, tmp_path / "big.html", max_nodes=500)
+    a = Value(1.0, "a")
+    many = a * a * a * a  # 6 edges over 4 Values
+    with pytest.raises(ValueError, match=r"more than max_edges=5 edges"):
+        save_steps_html(many, tmp_path / "big.html", max_edges=5)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -244,3 +248,31 @@ def test_rewriting_replaces_the_page_whole(tmp_path):
     save_steps_html(root, path, title="second")
     assert "<title>second</title>" in path.read_text(encoding="utf-8")
     assert [p.name for p in tmp_path.iterdir()] == ["page.html"]
+
+
+def test_zoom_follows_the_step_and_fit_shows_the_whole_picture(tmp_path, browser_page):
+    root, _ = lecture_neuron()  # about 1,660 pt wide: fitted to 1,280 px its text would be 8 px
+    browser_page.open(save_steps_html(root, tmp_path / "zoom.html"))
+    page = browser_page.page
+    assert page.get_attribute("#graph", "class") == "zoomed"
+    assert page.text_content("#zoom") == "Fit to window"
+    svg_width = "document.querySelector('#graph svg').getBoundingClientRect().width"
+    container_width = "document.getElementById('graph').clientWidth"
+    assert page.evaluate(svg_width) > page.evaluate(container_width)
+    page.click("#zoom")
+    assert page.text_content("#zoom") == "Zoom in"
+    assert page.evaluate(svg_width) <= page.evaluate(container_width)
+    page.keyboard.press("End")
+    assert page.text_content("#counter") == "Step 9 of 9"
+    page.keyboard.press("Home")
+    assert page.text_content("#sentence").startswith("Forward pass")
+    assert browser_page.errors == []
+
+
+def test_a_lone_leaf_has_no_steps_and_a_grad_of_one(tmp_path, browser_page):
+    x = Value(4.0, "x")
+    browser_page.open(save_steps_html(x, tmp_path / "leaf.html"))
+    page = browser_page.page
+    assert page.is_disabled("#next") and page.is_disabled("#prev")
+    assert page.text_content("#grads td.grad") == "1.0000"
+    assert browser_page.errors == []
