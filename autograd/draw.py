@@ -302,7 +302,7 @@ def draw_dot(
     for name in dict.fromkeys(clusters[node] for node in order if node in clusters):
         sub = graphviz.Digraph(name=f"cluster_{len(subgraphs)}")
         sub.attr(label=name, style="rounded,dashed", color="#888888", fontname="Helvetica",
-                 fontsize="10")
+                 fontsize="13")
         subgraphs[name] = sub
     edges: list[tuple[str, str, dict[str, str]]] = []
 
