@@ -64,7 +64,7 @@ def _escape(text: str) -> str:
 
 ClusterSpec = Callable[[Value], str | None] | str | None
 
-# |grad| on a log scale, one colour per decade, light (small) to dark (large): ColorBrewer YlOrRd
+# |grad| on a log scale (see GradScale), light (small) to dark (large): ColorBrewer YlOrRd
 PALETTE = ("#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#bd0026", "#800026")
 # the same steps for edges, the light end darkened so a thin line still shows on white
 EDGE_PALETTE = ("#e0b000", "#f09000", "#f07000", "#f04a1e", "#d7191c", "#b10026", "#800026")
@@ -99,12 +99,13 @@ def graph_size(root: Value, max_nodes: int, max_edges: int) -> tuple[int, int]:
     return len(seen), edges
 
 
-def step_edge(root: Value, order: list[Value], step: object) -> tuple[Value, int]:
+def step_edge(order: list[Value], step: object) -> tuple[Value, int]:
     """The edge (node, k: position in node.parents) that a backward step applies.
 
-    `step` is a `BackwardStep` of `backward_steps(root)` or its index. Steps go over the interior
-    nodes in reverse topological order and over each node's parents in order, so the index alone
-    names the edge: nothing is run and no grad changes.
+    `step` is a `BackwardStep` of `backward_steps(root)`, or its index, and `order` is root's
+    topological order. Steps go over the interior nodes in reverse topological order and over
+    each node's parents in order, so the index alone names the edge: nothing is run and no grad
+    changes.
     """
     index = step.index if isinstance(step, BackwardStep) else step
     if isinstance(index, bool) or not isinstance(index, int):
@@ -181,7 +182,9 @@ class GradScale:
         self.merged = bool(logs) and min(logs) < self.lo  # some magnitudes fell below lo
         span = self.hi - self.lo
         self.steps = min(len(PALETTE), max(1, math.ceil(span * self.STEPS_PER_DECADE)))
-        self.step = span / self.steps
+        if not logs:  # no nonzero magnitude (no backward pass yet): the legend shows only 0
+            self.steps = 0
+        self.step = span / self.steps if logs else 0.0
 
     def _color_index(self, k: int) -> int:
         """Step k of self.steps, spread over the whole palette (so 2 steps differ visibly)."""
@@ -247,8 +250,8 @@ def draw_dot(
     - `show_contributions`: also the product  upstream × local = contribution, i.e.
       node.grad * d(node)/d(parent), the amount this edge adds to parent.grad.
     - `color_by_grad`: fill each box by |grad| and draw each edge by |contribution| (colour and
-      pen width, one step per decade, a log scale), with a legend; zero is grey, zero-flow edges
-      dashed.
+      pen width in equal steps of log10, see `GradScale`), with a legend; zero is grey,
+      zero-flow edges dashed.
     - `highlight`: one backward step (a `BackwardStep` of `backward_steps(root)`, or its index):
       its edge and the node receiving the contribution (the parent) are drawn bold and coloured;
       the edge also spells out the step's arithmetic. Nothing else in the DOT source changes.
@@ -285,7 +288,7 @@ def draw_dot(
     order = topological_order(root)
     names = node_names(order)
     ids = {node: f"n{i}" for i, node in enumerate(order)}
-    lit_node, lit_k = step_edge(root, order, highlight) if highlight is not None else (None, -1)
+    lit_node, lit_k = step_edge(order, highlight) if highlight is not None else (None, -1)
     lit_parent = lit_node.parents[lit_k] if lit_node is not None else None
     scale = None
     if color_by_grad:

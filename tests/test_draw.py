@@ -158,6 +158,9 @@ def test_gradient_scale_is_logarithmic_and_caps_its_range():
     assert "&lt; " in wide.legend()
     same = GradScale([2.0, 2.0])
     assert same.bucket(2.0) == len(PALETTE) // 2
+    assert same.legend().count("<tr>") == 3  # title, the one magnitude, zero
+    before_backward = GradScale([0.0, 0.0])
+    assert before_backward.legend().count("<tr>") == 2  # title and zero only
 
 
 def test_highlighted_step_differs_from_the_plain_drawing_only_in_its_edge_and_parent():
