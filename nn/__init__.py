@@ -14,6 +14,7 @@ from nn.losses import (
 from nn.module import Module, load
 from nn.optim import SGD, Adam, linear_decay
 from nn.plots import plot_decision_boundary, plot_grad_norms, plot_history
+from nn.replay import TrainingRecorder, save_training_replay
 from nn.train import History, TrainingDiverged, evaluate, fit
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "evaluate", "fit", "hinge_loss", "l2_penalty", "linear_decay", "load", "mse_loss",
     # pictures (graphviz and matplotlib are imported only when a picture is made)
     "draw_network", "plot_decision_boundary", "plot_grad_norms", "plot_history",
+    "TrainingRecorder", "save_training_replay",
 ]

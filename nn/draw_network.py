@@ -201,6 +201,7 @@ def draw_network(
     X: Sequence[Sequence[float]] | None = None,
     *,
     edge_labels: bool | None = None,
+    legend: bool = True,
     rankdir: str = "LR",
     max_edges: int = MAX_EDGES,
 ) -> graphviz.Digraph:
@@ -211,6 +212,7 @@ def draw_network(
     X: a batch of inputs; when given, dead and saturated units are marked (see the module doc).
     edge_labels: write each edge's number on it; None means only for small models
         (at most EDGE_LABEL_LIMIT weights), where the labels stay readable.
+    legend: add the key (colours, widths, the largest value, counts of marked units) below.
     rankdir: "LR" (layers left to right, as TF Playground) or "TB" (top to bottom).
     max_edges: refuse larger models with a ValueError rather than lay out an unreadable picture.
 
@@ -241,7 +243,8 @@ def draw_network(
     g = graphviz.Digraph(name="network")
     g.attr(rankdir=rankdir, nodesep="0.08", ranksep="1.4",
            fontname="Helvetica", fontsize="10", labelloc="b", labeljust="l")
-    g.attr(label=_legend(show, largest, status, len(X) if X is not None else 0))
+    if legend:
+        g.attr(label=_legend(show, largest, status, len(X) if X is not None else 0))
     g.attr("node", fontname="Helvetica", fontsize="8", shape="ellipse", fixedsize="true",
            width="0.9", height="0.5", style="filled", fillcolor="white", color="#555555")
     g.attr("edge", arrowhead="none", fontname="Helvetica", fontsize="7")

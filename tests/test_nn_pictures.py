@@ -177,7 +177,8 @@ def test_same_model_same_dot_and_edge_labels_only_when_small():
     big = draw_network(MLP(2, [8, 8, 1], seed=5)).source
     assert not any("label=" in line for line in big.splitlines() if EDGE.match(line))
     forced = draw_network(MLP(2, [8, 8, 1], seed=5), edge_labels=True).source
-    assert sum("label=" in line for line in forced.splitlines() if EDGE.match(line)) == 2 * 8 + 8 * 8 + 8
+    labelled = [line for line in forced.splitlines() if EDGE.match(line) and "label=" in line]
+    assert len(labelled) == 2 * 8 + 8 * 8 + 8
     off = draw_network(MLP(2, [4, 1], seed=5), edge_labels=False).source
     assert not any("label=" in line for line in off.splitlines() if EDGE.match(line))
 
@@ -326,3 +327,9 @@ def test_plots_say_how_to_install_matplotlib(tmp_path, trained, monkeypatch):
     with pytest.raises(ImportError, match=r"pip install 'chainrule\[plots\]'"):
         plot_history(history, tmp_path / "x.png")
     assert not (tmp_path / "x.png").exists()
+
+
+def test_legend_can_be_left_out():
+    model = MLP(2, [2, 1], seed=0)
+    assert "positive weight" in draw_network(model).source
+    assert "positive weight" not in draw_network(model, legend=False).source
