@@ -432,11 +432,13 @@ COMMANDS: dict[str, tuple[Callable[[], _Parser], Callable[[argparse.Namespace], 
 def _protect_dashes(args: list[str], options: set[str]) -> tuple[list[str], dict[str, str]]:
     """A formula or value may start with '-' ("-x*y"), which argparse would take for an
     option: every such argument that is not one of `options` is swapped for a placeholder
-    and put back after parsing."""
+    and put back after parsing. Arguments like "--name" stay options (a misspelt option is
+    reported as one)."""
     kept: dict[str, str] = {}
     protected = []
     for i, arg in enumerate(args):
-        if arg.startswith("-") and arg != "--" and arg.split("=", 1)[0] not in options:
+        looks_like_option = arg[:2] == "--" and arg[2:3].isalpha()
+        if arg.startswith("-") and not looks_like_option and arg.split("=", 1)[0] not in options:
             placeholder = f"\x00{i}"
             kept[placeholder] = arg
             arg = placeholder

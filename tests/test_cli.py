@@ -1,0 +1,299 @@
+"""The `chainrule` console script, run as a teacher runs it: the installed script, in a
+subprocess, its output piped (or on a pseudo-terminal, for the colour)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograd import backward_steps, cli
+from autograd.formula import build, parse_assignments
+
+SCRIPT = Path(sys.executable).parent / "chainrule"
+if not SCRIPT.exists():
+    SCRIPT = Path(shutil.which("chainrule") or "chainrule")
+
+NEURON = "tanh(x1*w1 + x2*w2 + b)"
+NEURON_VALUES = ["x1=2", "x2=0", "w1=-3", "w2=1", "b=6.8813735870195432"]
+ANSI = "\x1b["
+
+
+def run(*args: str, cwd: Path | None = None, env: dict | None = None,
+        timeout: float = 120) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    environment.update(env or {})
+    return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, cwd=cwd,
+                          env=environment, timeout=timeout)
+
+
+def test_the_console_script_is_installed():
+    assert SCRIPT.exists(), f"no chainrule script at {SCRIPT}: pip install -e ."
+
+
+# ---------------------------------------------------------------------------------------------
+# explain
+
+
+def test_explain_the_lecture_neuron_prints_values_steps_grads_and_writes_the_pictures(tmp_path):
+    out = tmp_path / "neuron"
+    result = run("explain", NEURON, *NEURON_VALUES, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    text = result.stdout
+    for line in ("x1.grad = -1.5000", "w1.grad = 1.0000", "x2.grad = 0.5000",
+                 "w2.grad = 0.0000", "b.grad = 0.5000"):
+        assert f"  {line}\n" in text, line
+    # the forward table: every node with its op and data
+    assert "L     tanh   0.7071  tanh(x1*w1 + x2*w2 + b)" in text
+    assert "v6    *     -6.0000  x1*w1" in text
+    # every backward step, as the trace says it, in order
+    graph = build(NEURON, parse_assignments(NEURON_VALUES))
+    sentences = [str(step) for step in backward_steps(graph.root)]
+    positions = [text.index(f". {s}\n") for s in sentences]
+    assert positions == sorted(positions) and len(sentences) == 9
+    assert ANSI not in text  # piped: plain text
+    svg = (out / "graph.svg").read_text()
+    assert "<svg" in svg and "x1" in svg
+    assert (out / "graph.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page = (out / "steps.html").read_text()
+    assert page.lstrip().lower().startswith("<!doctype html") and sentences[0] in page.replace(
+        "&amp;", "&")
+
+
+def test_explain_without_out_writes_nothing(tmp_path):
+    result = run("explain", "x*y + y", "x=2", "y=3", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "x.grad = 3.0000" in result.stdout and "y.grad = 3.0000" in result.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_explain_accepts_a_formula_starting_with_a_minus_and_values_in_any_order(tmp_path):
+    result = run("explain", "-x*y", "--out", str(tmp_path / "o"), "y=3", "x=2")
+    assert result.returncode == 0, result.stderr
+    assert "x.grad = -3.0000" in result.stdout and "y.grad = -2.0000" in result.stdout
+    assert (tmp_path / "o" / "graph.svg").exists()
+
+
+BAD = [
+    # (arguments after "explain", a piece of the message, a caret under the column?)
+    (["tanh(x", "x=1"], "column 5: syntax error: '(' was never closed", True),
+    (["tanhh(x)", "x=1"], "unknown function 'tanhh'; did you mean tanh?", True),
+    (["x*y", "x=1"], "no value for y", True),
+    (["x*y"], "no value for x, y", True),
+    (["x", "x=1", "z=2"], "z is given a value but not in the formula", False),
+    (["log(x)", "x=-1"], "log(-1.0): log is defined only for x > 0", True),
+    (["x/y", "x=1", "y=0"], "division by zero", True),
+    (["exp(x)", "x=1000"], "exp(1000.0) overflows", True),
+    (["9**9**9"], "9.0 ** 387420489.0 is too large for a float", True),
+    (["x", "x=abc"], "'x=abc': 'abc' is not a number", False),
+    (["x", "x=1", "x=2"], "x is given twice", False),
+    (["x", "x=nan"], "must be a finite number", False),
+    (["x", "1x=2"], "'1x' is not a valid name", False),
+    (["__import__('os').system('touch pwned')"], "attribute access (.system)", True),
+    (["open('pwned', 'w')"], "unknown function 'open'", True),
+    (["x.y"], "attribute access (.y)", True),
+    (["lambda: 1"], "lambda is not allowed", True),
+    (["'s'"], "strings are not allowed", True),
+    (["x=1"], "assignments are not allowed", True),
+    (["(" * 100 + "x" + ")" * 100], "too deeply nested", True),
+    (["x" * 100_000], "100,000 characters long; the limit is 2,000", False),
+    (["tanh(x1*w1", "+", "b)", "x1=1"], "put the formula in quotes", True),
+    ([], "a formula is needed", False),
+    (["x", "--bogus"], "unrecognized arguments: --bogus", False),
+    (["-x*"], "syntax error", True),
+]
+
+
+@pytest.mark.parametrize("args, message, caret", BAD, ids=[repr(a)[:40] for a, _, _ in BAD])
+def test_bad_input_is_one_line_on_stderr_with_status_2_and_writes_nothing(
+    args, message, caret, tmp_path
+):
+    out = tmp_path / "out"
+    result = run("explain", *args, "--out", str(out), cwd=tmp_path)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("chainrule: error: ") and message in lines[0], lines[0]
+    if caret:
+        assert len(lines) == 3 and lines[2].strip() == "^", lines
+        assert lines[1].startswith("  ") and lines[2].startswith("  ")
+    else:
+        assert len(lines) == 1, lines
+    assert list(tmp_path.iterdir()) == []  # no --out folder, no file made by the formula
+
+
+def test_the_caret_stands_under_the_column():
+    result = run("explain", "x + tanhh(x)", "x=1")
+    _, text, caret = result.stderr.splitlines()
+    assert text[caret.index("^"):].startswith("tanhh")
+
+
+def test_out_must_be_a_directory(tmp_path):
+    (tmp_path / "file").write_text("x")
+    result = run("explain", "x*2", "x=1", "--out", str(tmp_path / "file"))
+    assert result.returncode == 2 and "exists and is not a directory" in result.stderr
+    assert (tmp_path / "file").read_text() == "x"
+
+
+def _run_on_a_terminal(args: list[str], env: dict[str, str]) -> str:
+    """stdout of the script when it is a terminal (a pseudo-terminal)."""
+    master, slave = pty.openpty()
+    process = subprocess.Popen([str(SCRIPT), *args], stdout=slave, stderr=subprocess.PIPE,
+                               env=env)
+    os.close(slave)
+    chunks = []
+    while True:
+        ready, _, _ = select.select([master], [], [], 60)
+        if not ready:
+            break
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    assert process.wait(timeout=60) == 0, process.stderr.read()
+    process.stderr.close()
+    return b"".join(chunks).decode()
+
+
+def test_colour_on_a_terminal_only_and_never_with_no_color():
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env["TERM"] = "xterm"
+    coloured = _run_on_a_terminal(["explain", "x*y", "x=2", "y=-3"], env)
+    assert ANSI in coloured and "x.grad = " in coloured
+    plain = _run_on_a_terminal(["explain", "x*y", "x=2", "y=-3"], {**env, "NO_COLOR": "1"})
+    assert ANSI not in plain and "x.grad = -3.0000" in plain
+
+
+def test_explain_does_not_import_nn():
+    code = (
+        "import sys; from autograd.cli import main; "
+        "status = main(['explain', 'tanh(x*w)', 'x=1', 'w=2']); "
+        "assert status == 0, status; "
+        "assert not [m for m in sys.modules if m == 'nn' or m.startswith('nn.')]"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# The command itself, and what happens on a bug.
+
+
+def test_usage_help_and_unknown_commands():
+    assert run("--help").returncode == 0 and "explain" in run("--help").stdout
+    assert run("explain", "--help").returncode == 0
+    assert run().returncode == 2
+    wrong = run("explian", "x")
+    assert wrong.returncode == 2 and "did you mean explain?" in wrong.stderr
+    assert "Traceback" not in wrong.stderr
+
+
+def test_an_unexpected_exception_is_one_line_unless_debugging(monkeypatch, capsys):
+    def broken(ns):  # noqa: ANN001, ANN202
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(cli.COMMANDS, "demo", (cli._demo_parser, broken))
+    monkeypatch.delenv("CHAINRULE_DEBUG", raising=False)
+    assert cli.main(["demo"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error, a bug in chainrule: RuntimeError: boom" in err
+    monkeypatch.setenv("CHAINRULE_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="boom"):
+        cli.main(["demo"])
+
+
+# ---------------------------------------------------------------------------------------------
+# demo
+
+
+def test_demo_lists_the_demos():
+    result = run("demo")
+    assert result.returncode == 0, result.stderr
+    assert "01_one_neuron" in result.stdout and "one neuron" in result.stdout
+
+
+def test_demo_runs_one_by_number_and_writes_its_pictures(tmp_path):
+    result = run("demo", "1", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "do/dx1 = -1.5000" in result.stdout
+    assert (tmp_path / "01_one_neuron.svg").exists()
+
+
+def test_an_unknown_demo_is_a_usage_error():
+    result = run("demo", "nosuch")
+    assert result.returncode == 2 and "no demo 'nosuch'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_demo_names_resolve_by_number_name_and_prefix():
+    demos = [Path("01_one_neuron.py"), Path("02_node_used_twice.py")]
+    assert cli._find_demo("01", demos) == demos[0]
+    assert cli._find_demo("2", demos) == demos[1]
+    assert cli._find_demo("one_neuron", demos) == demos[0]
+    assert cli._find_demo("02_node_used_twice.py", demos) == demos[1]
+    assert cli._find_demo("node", demos) == demos[1]
+    with pytest.raises(cli.UsageError, match="did you mean one_neuron"):
+        cli._find_demo("one_nuron", demos)
+
+
+def test_without_a_demos_folder_the_message_says_where_they_are(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(cli, "REPO_ROOT", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["demo"]) == 2
+    assert "not installed with the package" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------
+# train
+
+
+def test_train_moons_briefly_and_write_the_model_and_pictures(tmp_path):
+    out = tmp_path / "moons"
+    result = run("train", "moons", "--epochs", "2", "--hidden", "8", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "MLP 2 -> 8 -> 1 (relu) on moons" in result.stdout
+    assert "after 2 epochs" in result.stdout and "training accuracy" in result.stdout
+    state = json.loads((out / "model.json").read_text())
+    assert state["architecture"]["nouts"] == [8, 1]
+    for name in ("history.png", "boundary.png", "grad_norms.png"):
+        assert (out / name).read_bytes()[:4] == b"\x89PNG", name
+    assert "<svg" in (out / "network.svg").read_text()
+
+
+def test_train_a_multiclass_dataset_with_one_output_per_class():
+    result = run("train", "spiral", "--epochs", "1", "--hidden", "4", "--samples", "30")
+    assert result.returncode == 0, result.stderr
+    assert "MLP 2 -> 4 -> 3" in result.stdout and "softmax cross-entropy" in result.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["nosuch"], "'nosuch' is not one of moons, circles, xor, spiral, blobs"),
+    (["moon"], "did you mean moons?"),
+    (["moons", "--hidden", "16,x"], "'x' is not a whole number"),
+    (["moons", "--hidden", "0"], "each width must be 1 to 256"),
+    (["moons", "--activation", "softmax"], "--activation 'softmax' is not one of"),
+    (["moons", "--epochs", "0"], "--epochs '0': must be 1 to"),
+    (["moons", "--lr", "-1"], "the learning rate must be > 0"),
+    (["moons", "--lr", "fast"], "--lr 'fast': not a number"),
+    (["moons", "--seed", "1.5"], "--seed '1.5': not a whole number"),
+    (["moons", "--samples", "1"], "--samples '1': must be 4 to"),
+    ([], "the following arguments are required: DATASET"),
+])
+def test_train_refuses_bad_arguments_with_status_2(args, message, tmp_path):
+    result = run("train", *args, "--out", str(tmp_path / "out"))
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert not (tmp_path / "out").exists()
