@@ -502,7 +502,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _fail("interrupted")
         return 130
     except BrokenPipeError:  # e.g. `chainrule explain ... | head`: the reader left; fine
-        sys.stderr.close()
+        # Python flushes stdout again at exit, which would fail loudly: point it at devnull.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return 1
     except Exception as e:
         if os.environ.get("CHAINRULE_DEBUG"):

@@ -297,3 +297,11 @@ def test_train_refuses_bad_arguments_with_status_2(args, message, tmp_path):
     assert message in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback():
+    process = subprocess.Popen([str(SCRIPT), "explain", "+".join(["x"] * 300), "x=1"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # as `| head` does once it has its lines
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 1 and b"Traceback" not in err and b"Exception" not in err
