@@ -150,7 +150,10 @@ def fit(
             history.accuracy.append(correct / len(X))
             history.grad_norms.append([math.fsum(col) / len(norms) for col in zip(*norms)])
             if bar is not None:
-                bar.set_postfix(loss=f"{epoch_loss:.4f}", acc=f"{correct / len(X):.1%}")
+                # NOTE: refresh=False, so the epoch count and its loss are drawn together by
+                # update(); a dict keeps loss before acc (keyword arguments would be sorted).
+                postfix = {"loss": f"{epoch_loss:.4f}", "acc": f"{correct / len(X):.1%}"}
+                bar.set_postfix(postfix, refresh=False)
                 bar.update(1)
             if on_epoch is not None:
                 on_epoch(epoch, history)
