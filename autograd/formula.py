@@ -38,7 +38,7 @@ MAX_LENGTH = 2_000  # characters; a formula longer than this is not a teaching e
 MAX_NESTING = 50  # parentheses inside parentheses (Python's own parser stops at 200)
 MAX_UNARY_RUN = 20  # signs in a row, as in ---x (a long run exhausts the parser's stack)
 
-# The functions a formula may call: name -> (the Value method, fewest and most arguments).
+# The functions a formula may call: name -> (the Value method, most arguments; at least 1).
 # Built from a fixed list of names, so only methods that exist on Value appear.
 _CANDIDATES = {
     "exp": 1, "log": 1, "tanh": 1, "relu": 1, "sigmoid": 1, "sqrt": 1, "abs": 1, "sin": 1,
