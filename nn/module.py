@@ -71,26 +71,11 @@ class Module:
 
     def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
         """Jupyter shows a model as its network diagram (`nn.draw_network`, as SVG); without
-        Graphviz's `dot`, or for a model it cannot draw, as text with the reason.
+        Graphviz's `dot`, or for a model it cannot draw, as text with the reason. Never raises."""
+        from autograd.jupyter import mimebundle
+        from nn.draw_network import draw_network
 
-        NOTE: never raises: IPython shows a traceback instead of the object when this hook fails.
-        """
-        try:
-            text = repr(self)
-        except Exception:  # noqa: BLE001 - a broken __repr__ must not break the display
-            text = object.__repr__(self)
-        try:
-            import shutil
-
-            if shutil.which("dot") is None:
-                return {"text/plain": f"{text}\n(no picture: Graphviz's `dot` program was not "
-                                      "found; install Graphviz, e.g. apt-get install graphviz)"}
-            from nn.draw_network import draw_network
-
-            svg = draw_network(self).pipe(format="svg", encoding="utf-8")
-        except Exception as error:  # noqa: BLE001 - see NOTE
-            return {"text/plain": f"{text}\n(no picture: {type(error).__name__}: {error})"}
-        return {"image/svg+xml": svg, "text/plain": text}
+        return mimebundle(self, draw=draw_network)
 
 
 def _checked_parameters(state: object, model: Module) -> list[float]:
