@@ -34,13 +34,14 @@ import time
 from collections.abc import Callable
 from importlib.metadata import version
 
-from benchmarks import chain, memory, training
+from benchmarks import chain, digits, memory, training
 from benchmarks.report import Section
 
 WORKLOADS: dict[str, Callable[[bool], Section]] = {
     "chain": chain.run,
     "memory": memory.run,
     "training": training.run,
+    "digits": digits.run,
 }
 
 
