@@ -39,3 +39,23 @@ def test_target_loss_and_patience_stop_early():
     history = fit(frozen, X, y, cross_entropy, SGD(frozen.parameters(), lr=1e-12), epochs=200,
                   patience=3, quiet=True)
     assert history.epochs < 200 and "no improvement" in history.stopped
+
+
+def test_fit_pauses_the_cyclic_collector_and_restores_it():
+    import gc
+
+    X, y = moons(n=20, noise=0.1, seed=1)
+    model = MLP(2, [4, 2], seed=0)
+    seen = []
+    fit(model, X, y, cross_entropy, Adam(model.parameters(), lr=0.01), epochs=2, quiet=True,
+        on_epoch=lambda epoch, history: seen.append(gc.isenabled()))
+    assert seen == [False, False] and gc.isenabled()
+    gc.disable()
+    try:  # a collector the user had switched off stays off
+        fit(model, X, y, cross_entropy, Adam(model.parameters(), lr=0.01), epochs=1, quiet=True)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(TrainingDiverged):  # and it comes back on after an error too
+        fit(model, X, y, cross_entropy, SGD(model.parameters(), lr=1e6), epochs=50, quiet=True)
+    assert gc.isenabled()

@@ -1,0 +1,89 @@
+"""The README stays true: its Python runs, its commands work as shown, its pictures exist."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+CHAINRULE = Path(sys.executable).with_name("chainrule")
+
+
+def blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, re.S)
+
+
+def test_the_five_minute_walk_runs_and_prints_what_the_readme_says(tmp_path):
+    code = "\n".join(blocks("python"))
+    run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == "do/dn += do/do * do/dn = 1.0000 * 0.5000 = 0.5000  (n.grad = 0.5000)"
+    assert "do/dx1 += do/dv6 * dv6/dx1 = 0.5000 * -3.0000 = -1.5000  (x1.grad = -1.5000)" in lines
+    grads = [float(g) for g in lines[9].split()]  # after the 9 steps: x1, w1, x2, w2 grads
+    assert grads == pytest.approx([-1.5, 1.0, 0.5, 0.0])
+    assert "337 parameters" in run.stdout and lines[-1] == "1.0"
+    for name in ("neuron.svg", "neuron.png", "neuron_steps.html", "moons_boundary.png",
+                 "moons_network.png"):
+        assert (tmp_path / "out" / name).stat().st_size > 0, name
+
+
+def chainrule_commands() -> list[str]:
+    """Every `chainrule ...` line of the README's shell blocks, comments removed."""
+    lines = [line.split("#")[0].strip() for block in blocks("sh") for line in block.splitlines()]
+    return [line for line in lines if line.startswith("chainrule ")]
+
+
+def test_the_readme_shows_the_three_subcommands():
+    used = {shlex.split(c)[1] for c in chainrule_commands()}
+    assert used == {"explain", "demo", "train"}
+
+
+@pytest.mark.parametrize("command", chainrule_commands())
+def test_every_chainrule_command_in_the_readme_works(command, tmp_path):
+    argv = [str(CHAINRULE), *shlex.split(command)[1:]]
+    run = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_the_explain_output_shown_is_what_explain_prints(tmp_path):
+    command = next(c for c in chainrule_commands() if " explain " in f" {c} ")
+    run = subprocess.run([str(CHAINRULE), *shlex.split(command)[1:]], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    shown = [line for block in blocks("text") for line in block.splitlines()]
+    for line in shown:
+        if line[:2] in ("1.", "6."):
+            assert line in run.stdout, line
+    for grad in re.findall(r"`(\w+\.grad = -?\d\.\d{4})`", README):
+        assert grad in run.stdout
+    for name in ("graph.svg", "graph.png", "steps.html"):
+        assert (tmp_path / "out" / "neuron" / name).exists()
+
+
+def test_the_error_shown_is_what_a_typo_gets(tmp_path):
+    run = subprocess.run([str(CHAINRULE), "explain", "tanhh(x)", "x=1"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2
+    assert run.stderr.startswith(
+        "chainrule: error: column 1: unknown function 'tanhh'; did you mean tanh?")
+    assert "  tanhh(x)\n  ^" in run.stderr
+
+
+def test_every_picture_and_page_the_readme_links_exists():
+    links = re.findall(r"\]\((docs/[^)]+)\)", README)
+    assert len(links) >= 8
+    for link in links:
+        assert (ROOT / link).stat().st_size > 0, link
+
+
+def test_every_demo_is_listed_in_the_readme():
+    for script in sorted((ROOT / "demos").glob("[0-9][0-9]_*.py")):
+        assert f"`{script.name}`" in README, script.name
