@@ -1,4 +1,4 @@
-"""chainrule's benchmarks: `python -m benchmarks [--quick] [--only chain|memory]` (or `make bench`).
+"""chainrule's benchmarks: `python -m benchmarks [--quick] [--only chain|memory|training|digits]` (or `make bench`).
 
 What is measured, against karpathy's micrograd 0.1.0 as the baseline:
 
@@ -13,6 +13,13 @@ What is measured, against karpathy's micrograd 0.1.0 as the baseline:
   memory   Bytes per term of a sum of 50,000 products, traced with tracemalloc: micrograd's
            plain sum against chainrule's one-node `vsum` (target: at most 0.2x) and its plain sum.
 
+  training micrograd's demo training step (2-16-16-1 on 100 moons, hinge + L2, SGD) written the
+           plain way, for micrograd, chainrule and a hand-written float floor (no graph); targets:
+           75x faster than micrograd, within 3x of the floor; and a width sweep (8 ... 64).
+
+  digits   Seconds per epoch of MLP(64, [32, 10]) on scikit-learn's 8x8 digits (cross-entropy,
+           Adam), the held-out accuracy, and micrograd's time extrapolated from timed minibatches.
+
 Why ratios, not absolute times: a nanosecond figure depends on the machine, the Python build and
 whatever else is running, so it cannot be a target. Both libraries run in the same process, their
 runs interleaved (micrograd, chainrule, micrograd, chainrule, ...) and summarised by medians; their
@@ -20,7 +27,7 @@ ratio, and chainrule's ratio to itself at two sizes, are what a change to the en
 absolute numbers are printed only to read the tables. A MISS is printed, never raised.
 
 `--quick` (about 10 s) uses fewer rounds and stops the chain at n = 100,000, so its growth figure
-is 100,000 vs 10,000, indicative only; the full run takes about a minute.
+is 100,000 vs 10,000, indicative only; the full run takes a few minutes.
 
 Adding a workload: a module with `run(quick: bool) -> Section`, and one line in WORKLOADS below.
 """
