@@ -239,6 +239,7 @@ def draw_dot(
     color_by_grad: bool = False,
     highlight: BackwardStep | int | None = None,
     cluster: ClusterSpec = None,
+    show_rules: bool = False,
 ) -> graphviz.Digraph:
     """The graph that `root` was computed from, as a `graphviz.Digraph`.
 
@@ -255,6 +256,8 @@ def draw_dot(
     - `highlight`: one backward step (a `BackwardStep` of `backward_steps(root)`, or its index):
       its edge and the node receiving the contribution (the parent) are drawn bold and coloured;
       the edge also spells out the step's arithmetic. Nothing else in the DOT source changes.
+    - `show_rules`: write each op's local-derivative rule (`RULES`) under its name, in the
+      picture itself rather than only as the tooltip.
     - `cluster`: group Values into boxes: a callable Value -> cluster name or None, or
       "label-prefix" (nn labels parameters 'L0.n3.w1': a box per neuron, see `assign_clusters`).
 
@@ -329,8 +332,9 @@ def draw_dot(
         if not node.parents:
             continue
         op_id = ids[node] + "_op"
-        place(node).node(op_id, node.op, shape="ellipse", tooltip=RULES.get(node.op, ""),
-                         id=op_id)
+        rule = RULES.get(node.op, "")
+        op_label = f"{node.op}\\n{rule}" if show_rules and rule else node.op
+        place(node).node(op_id, op_label, shape="ellipse", tooltip=rule, id=op_id)
         out = {"id": ids[node] + "_out"}
         if scale is not None:
             bucket = scale.bucket(abs(node.grad))

@@ -374,3 +374,15 @@ def test_refuses_graphs_with_too_many_edges_even_with_few_values():
     with pytest.raises(ValueError, match="more than max_edges=4,000 edges"):
         draw_dot(s)
     assert draw_dot(s, max_edges=5000).source.count("n0 -> n1_op") == 5000
+
+
+def test_show_rules_writes_each_ops_rule_under_its_name():
+    from autograd import RULES
+
+    o = lecture_neuron()
+    plain, with_rules = svg_texts_of(draw_dot(o)), svg_texts_of(draw_dot(o, show_rules=True))
+    for op in ("tanh", "*", "+"):
+        # (Graphviz writes a double space as a space and a no-break space)
+        assert any(t.replace("\u00a0", " ") == RULES[op] for t in with_rules), RULES[op]
+        assert not any(t.replace("\u00a0", " ") == RULES[op] for t in plain)
+    assert "tanh" in plain and "tanh" in with_rules
