@@ -1,7 +1,8 @@
 # Two commands set up everything on a fresh Debian machine with Python 3.11:
 #   make test   creates .venv, installs chainrule with its test extras, Graphviz and Chromium,
 #               runs ruff and pytest
-#   make demo   the same set-up, then the main demo (pictures land in out/)
+#   make demo   the same set-up, then the tour of demos (pictures land in out/) and its
+#               gallery, out/index.html
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -26,8 +27,12 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
+# the tour: every numbered demo in order (pictures land in out/), then the gallery out/index.html
 demo: $(STAMP)
-	$(BIN)/python demos/01_one_neuron.py
+	@for demo in demos/[0-9][0-9]_*.py; do \
+		echo; echo "=== $$demo"; $(BIN)/python $$demo out || exit 1; \
+	done
+	@echo; $(BIN)/python demos/gallery.py out
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

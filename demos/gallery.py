@@ -1,0 +1,159 @@
+"""The gallery: one page, out/index.html, with every picture and page the demos wrote.
+
+Run the demos first (`make demo` runs them all, then this), then:
+
+    python demos/gallery.py [OUT_DIR]      (default out/; prints the page's path)
+
+Each demo gets a section titled with the first line of its docstring; each of its files
+(named after the demo, `NN_...`) gets one sentence from CAPTIONS below. PNGs are shown (linked to
+their SVG when there is one, which zooms without blurring); HTML pages (step-throughs, replays)
+are linked. The page is plain HTML and CSS with relative links: it works offline, from any
+folder, and can be copied along with its pictures.
+"""
+
+import ast
+import html
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+DEMOS = Path(__file__).resolve().parent
+
+# One sentence per file, by name without its extension.
+CAPTIONS = {
+    "01_one_neuron": "The lecture neuron o = tanh(x1*w1 + x2*w2 + b): each box holds a value "
+    "and its gradient, each edge its local derivative and what it contributes on the way back.",
+    "01_one_neuron_step": "One chain-rule step on its own, highlighted: x1 receives its "
+    "gradient through the product x1*w1.",
+    "02_node_used_twice": "d = a*b + a: two edges leave a, and a's gradient is the sum of what "
+    "comes back along both, 2 + 1 = 3.",
+    "02_node_used_twice_wrong": "The same graph after a backward loop written with = instead "
+    "of +=: a kept only the last contribution, 2 instead of 3.",
+    "02_node_used_twice_steps": "Step through d = a*b + a and watch a receive its gradient "
+    "twice.",
+    "03_diamond": "A diamond: a feeds b and c, which meet again in d; in reverse topological "
+    "order a collects both shares (12 + 24) before it passes its gradient on to x.",
+    "03_diamond_wrong_order": "The same diamond walked in the order a depth-first search meets "
+    "the nodes: x gets a's gradient too early, 12 instead of 36.",
+    "03_diamond_steps": "Step through the diamond in reverse topological order, one edge at a "
+    "time.",
+    "04_gradient_descent": "Gradient descent on a long narrow bowl: a small learning rate "
+    "creeps along the floor, a larger one zig-zags across the steep walls and arrives first.",
+    "05_grad_norms_by_layer": "Each layer's gradient norm in a deep net before training: "
+    "sigmoid's shrinks by orders of magnitude on the way back to the first layer; tanh and "
+    "relu keep theirs.",
+    "05_sigmoid_grad_norms_training": "The deep sigmoid net's per-layer gradient norms while it "
+    "trains: the early layers stay decades behind the output layer.",
+    "05_dead_relus_network": "A relu net trained with too large a learning rate: the grey "
+    "units are dead (zero for every input) and no gradient passes through them.",
+    "06_moons_boundary": "micrograd's demo: the decision boundary an MLP(2, [16, 16, 1]) learns "
+    "on the two moons with the hinge loss.",
+    "06_moons_history": "Loss and accuracy of micrograd's moons demo, step by step.",
+    "06_moons_network": "The trained moons network: one edge per weight, blue positive, orange "
+    "negative, wider for larger weights.",
+    "06_moons_replay": "Replay the moons training epoch by epoch: the boundary, the weights "
+    "and the loss on one slider.",
+    "07_spiral_boundary": "Three spiral arms told apart with softmax and cross-entropy: each "
+    "region takes the colour of the class the network predicts there.",
+    "07_spiral_history": "Loss and accuracy while the spiral network trains with Adam.",
+    "08_gradient_checking": "Left: a planted wrong local derivative for sigmoid, caught by "
+    "finite differences. Right: why eps is about 1e-6, where truncation and rounding errors "
+    "balance.",
+    "09_learning_rates": "One network, three learning rates: too small crawls, about right "
+    "converges, too large explodes until TrainingDiverged stops it.",
+    "10_digits_confusion": "Which held-out handwritten digits the network mistakes for which: "
+    "the diagonal is right, everything off it is a mistake.",
+    "10_digits_misclassified": "The held-out digits the network got wrong, each with its true "
+    "and its predicted digit.",
+    "10_digits_history": "Loss and accuracy while the digits network trains.",
+}
+MISSING = "missing-caption"  # the class of a file without a sentence (a test looks for it)
+
+STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
+       margin: 0 auto; max-width: 1100px; padding: 1.5em; color: #222; line-height: 1.45; }
+h1 { margin-bottom: 0.2em; }
+h2 { margin-top: 2em; border-bottom: 1px solid #ddd; padding-bottom: 0.2em; font-size: 1.25em; }
+h2 small { color: #888; font-weight: normal; font-family: monospace; }
+figure { margin: 1em 0 1.5em; }
+figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
+figcaption { color: #444; margin-top: 0.3em; }
+.page { display: inline-block; padding: 0.6em 1em; border: 1px solid #0877bd;
+        border-radius: 6px; text-decoration: none; color: #0877bd; font-weight: 600; }
+.missing-caption { color: #d62728; }
+nav a { margin-right: 0.8em; }
+"""
+
+
+def demo_title(path: Path) -> str:
+    """The first line of the demo's docstring, e.g. '02 — a node used twice ...'."""
+    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or path.stem
+    return doc.strip().splitlines()[0]
+
+
+def caption(stem: str) -> str:
+    if stem in CAPTIONS:
+        return html.escape(CAPTIONS[stem])
+    return f'<span class="{MISSING}">{html.escape(stem)} (no caption yet)</span>'
+
+
+def section(demo: Path, out_dir: Path) -> str:
+    number = demo.stem.split("_")[0]
+    files = sorted(p for p in out_dir.glob(f"{number}_*") if p.suffix in (".png", ".html"))
+    parts = [f'<h2 id="d{number}">{html.escape(demo_title(demo))} '
+             f"<small>demos/{html.escape(demo.name)}</small></h2>"]
+    if not files:
+        parts.append(f"<p>No pictures yet: run <code>python demos/{demo.name}</code>.</p>")
+    for path in files:
+        name = html.escape(path.name)
+        if path.suffix == ".png":
+            svg = path.with_suffix(".svg")
+            target = html.escape(svg.name if svg.exists() else path.name)
+            alt = html.escape(CAPTIONS.get(path.stem, path.stem))
+            parts.append(f'<figure><a href="{target}"><img src="{name}" alt="{alt}" '
+                         f'loading="lazy"></a><figcaption>{caption(path.stem)}</figcaption>'
+                         "</figure>")
+        else:
+            parts.append(f'<figure><a class="page" href="{name}">open {name}</a>'
+                         f"<figcaption>{caption(path.stem)}</figcaption></figure>")
+    return "\n".join(parts)
+
+
+def build(out_dir: Path) -> Path:
+    demos = sorted(DEMOS.glob("[0-9][0-9]_*.py"))
+    nav = " ".join(f'<a href="#d{d.stem[:2]}">{d.stem[:2]}</a>' for d in demos)
+    body = "\n".join(section(demo, out_dir) for demo in demos)
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>chainrule: a tour of backpropagation</title>
+<style>{STYLE}</style>
+</head>
+<body>
+<h1>chainrule: a tour of backpropagation</h1>
+<p>Every picture the demos drew, one idea per demo. Click a picture to open it full size
+(graphs as zoomable SVG); the step-through pages walk a backward pass one chain-rule step at a
+time (arrow keys or Prev / Next). Re-run one demo with <code>chainrule demo NN</code> or
+<code>python demos/NN_name.py</code>, then this page with <code>python demos/gallery.py</code>.</p>
+<nav>{nav}</nav>
+{body}
+</body>
+</html>
+"""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / "index.html"
+    fd, tmp = tempfile.mkstemp(dir=out_dir, suffix=".tmp")  # write beside it, then rename
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(page)
+    os.replace(tmp, target)
+    return target
+
+
+if __name__ == "__main__":
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("out")
+    index = build(out)
+    print(f"gallery: {index.resolve()}")
+    print(f"open it:  xdg-open {index}   (or {index.resolve().as_uri()} in a browser)")
