@@ -1,0 +1,69 @@
+"""The gallery (demos/gallery.py -> out/index.html) shows every picture the demos write, a
+sentence each, and opens cleanly in real headless Chromium (fixtures in conftest.py)."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_demos import DEMOS, EXPECTED_FILES, ROOT, run_demo, tour_dir
+
+GALLERY = ROOT / "demos" / "gallery.py"
+
+
+@pytest.fixture(scope="module")
+def gallery(tmp_path_factory) -> Path:
+    """Every demo (fast setting) into one folder, then the gallery script over it."""
+    out_dir = tour_dir(tmp_path_factory)
+    for demo in DEMOS:
+        run_demo(demo.stem, out_dir)
+    result = subprocess.run([sys.executable, str(GALLERY), str(out_dir)], capture_output=True,
+                            text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    index = out_dir / "index.html"
+    assert f"gallery: {index.resolve()}" in result.stdout  # it prints where it wrote the page
+    return index
+
+
+def test_gallery_lists_every_picture_and_page_with_a_sentence(gallery):
+    text = gallery.read_text(encoding="utf-8")
+    pictures = sorted(p.name for p in gallery.parent.glob("[0-9][0-9]_*")
+                      if p.suffix in (".png", ".html"))
+    expected = [n for names in EXPECTED_FILES.values() for n in names if not n.endswith(".svg")]
+    assert set(expected) <= set(pictures)
+    srcs = re.findall(r'<img src="([^"]+)"', text)
+    pages = re.findall(r'<a class="page" href="([^"]+)"', text)
+    assert sorted(srcs + pages) == pictures
+    assert 'class="missing-caption"' not in text, "a picture without its sentence"
+    assert text.count("<figcaption>") == len(pictures)
+    for demo in DEMOS:  # a section per demo, titled with its docstring's first line
+        assert f"demos/{demo.name}" in text
+    assert "http://" not in text and "https://" not in text  # works offline
+
+
+def test_gallery_opens_in_chromium_with_every_image_loaded(gallery, browser_page):
+    browser_page.open(gallery)
+    page = browser_page.page
+    # lazy images load as they scroll into view: bring each one in, then wait for them all
+    page.evaluate("document.querySelectorAll('img').forEach(i => i.loading = 'eager')")
+    page.wait_for_function(
+        "Array.from(document.images).every(i => i.complete)", timeout=30_000)
+    images = page.evaluate(
+        "Array.from(document.images).map(i => [i.getAttribute('src'), i.naturalWidth])")
+    assert len(images) == len(list(gallery.parent.glob("[0-9][0-9]_*.png")))
+    broken = [src for src, width in images if width == 0]
+    assert broken == [], f"images that did not load: {broken}"
+    assert browser_page.errors == []
+    assert browser_page.external_requests == []
+
+
+def test_every_step_through_and_replay_page_linked_opens_without_errors(gallery, browser_page):
+    text = gallery.read_text(encoding="utf-8")
+    pages = re.findall(r'<a class="page" href="([^"]+)"', text)
+    assert len(pages) >= 3  # two step-throughs and the moons replay at least
+    for name in pages:
+        browser_page.open(gallery.parent / name)
+        assert browser_page.page.locator("svg").count() >= 1, name
+    assert browser_page.errors == []
+    assert browser_page.external_requests == []
