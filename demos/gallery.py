@@ -100,7 +100,8 @@ def caption(stem: str) -> str:
 
 def section(demo: Path, out_dir: Path) -> str:
     number = demo.stem.split("_")[0]
-    files = sorted(p for p in out_dir.glob(f"{number}_*") if p.suffix in (".png", ".html"))
+    files = sorted((p for p in out_dir.glob(f"{number}_*") if p.suffix in (".png", ".html")),
+                   key=lambda p: (p.suffix == ".html", p.name))  # pictures first, then pages
     parts = [f'<h2 id="d{number}">{html.escape(demo_title(demo))} '
              f"<small>demos/{html.escape(demo.name)}</small></h2>"]
     if not files:
