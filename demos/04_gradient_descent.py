@@ -14,7 +14,6 @@ Run:  python demos/04_gradient_descent.py [OUT_DIR]     (pictures land in out/ b
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from matplotlib.colors import LogNorm
@@ -90,8 +89,8 @@ curve.legend(fontsize=8)
 # Write to a temporary file beside the picture, then rename: never half a PNG.
 out_dir.mkdir(parents=True, exist_ok=True)
 target = out_dir / "04_gradient_descent.png"
-fd, tmp = tempfile.mkstemp(dir=out_dir, suffix=".tmp")
-with os.fdopen(fd, "wb") as f:
+tmp = target.with_name(target.name + ".tmp")
+with open(tmp, "wb") as f:
     fig.savefig(f, format="png", dpi=100)
 os.replace(tmp, target)
 print(f"wrote {target}")

@@ -14,7 +14,6 @@ Run:  python demos/05_vanishing_gradients.py [OUT_DIR]     (pictures land in out
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from matplotlib.figure import Figure
@@ -61,8 +60,8 @@ ax.grid(alpha=0.3, which="both")
 ax.legend()
 out_dir.mkdir(parents=True, exist_ok=True)
 target = out_dir / "05_grad_norms_by_layer.png"
-fd, tmp = tempfile.mkstemp(dir=out_dir, suffix=".tmp")  # write beside it, then rename
-with os.fdopen(fd, "wb") as f:
+tmp = target.with_name(target.name + ".tmp")  # write beside it, then rename
+with open(tmp, "wb") as f:
     fig.savefig(f, format="png", dpi=100)
 os.replace(tmp, target)
 written.append(target)

@@ -15,7 +15,6 @@ Run:  python demos/08_gradient_checking.py [OUT_DIR]     (pictures land in out/ 
 import math
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from matplotlib.figure import Figure
@@ -98,8 +97,8 @@ right_ax.legend(fontsize=8)
 
 out_dir.mkdir(parents=True, exist_ok=True)
 target = out_dir / "08_gradient_checking.png"
-fd, tmp = tempfile.mkstemp(dir=out_dir, suffix=".tmp")  # write beside it, then rename
-with os.fdopen(fd, "wb") as out:
+tmp = target.with_name(target.name + ".tmp")  # write beside it, then rename
+with open(tmp, "wb") as out:
     fig.savefig(out, format="png", dpi=100)
 os.replace(tmp, target)
 print(f"wrote {target}")

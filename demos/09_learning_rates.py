@@ -17,7 +17,6 @@ Run:  python demos/09_learning_rates.py [OUT_DIR]     (pictures land in out/ by 
 import math
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from matplotlib.figure import Figure
@@ -84,8 +83,8 @@ for ax in (calm, wild):
 
 out_dir.mkdir(parents=True, exist_ok=True)
 target = out_dir / "09_learning_rates.png"
-fd, tmp = tempfile.mkstemp(dir=out_dir, suffix=".tmp")  # write beside it, then rename
-with os.fdopen(fd, "wb") as f:
+tmp = target.with_name(target.name + ".tmp")  # write beside it, then rename
+with open(tmp, "wb") as f:
     fig.savefig(f, format="png", dpi=100)
 os.replace(tmp, target)
 print(f"wrote {target}")

@@ -15,7 +15,6 @@ Run:  python demos/10_digits.py [OUT_DIR]     (pictures land in out/ by default)
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from matplotlib.figure import Figure
@@ -80,8 +79,8 @@ def save(fig, name):
     """Write the PNG beside its final name, then rename: never half a picture."""
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / name
-    fd, tmp = tempfile.mkstemp(dir=out_dir, suffix=".tmp")
-    with os.fdopen(fd, "wb") as f:
+    tmp = target.with_name(target.name + ".tmp")  # write beside it, then rename
+    with open(tmp, "wb") as f:
         fig.savefig(f, format="png", dpi=100)
     os.replace(tmp, target)
     return target

@@ -15,7 +15,6 @@ import ast
 import html
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 DEMOS = Path(__file__).resolve().parent
@@ -146,8 +145,8 @@ time (arrow keys or Prev / Next). Re-run one demo with <code>chainrule demo NN</
 """
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "index.html"
-    fd, tmp = tempfile.mkstemp(dir=out_dir, suffix=".tmp")  # write beside it, then rename
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
+    tmp = target.with_name(target.name + ".tmp")  # write beside it, then rename
+    with open(tmp, "w", encoding="utf-8") as f:
         f.write(page)
     os.replace(tmp, target)
     return target
