@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from autograd.files import write_atomically
 from autograd.graph import topological_order
 from autograd.trace import BackwardStep, format_number, node_names
 from autograd.value import RULES, Value
@@ -382,13 +383,5 @@ def render(
     if shutil.which("dot") is None:
         raise GraphvizMissingError(INSTALL_GRAPHVIZ)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    written = []
-    for fmt in formats:
-        data = dot.pipe(format=fmt)
-        final = path.with_name(path.name + "." + fmt)
-        tmp = final.with_name(final.name + ".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(final)
-        written.append(final)
-    return written
+    return [write_atomically(path.with_name(f"{path.name}.{fmt}"), dot.pipe(format=fmt))
+            for fmt in formats]

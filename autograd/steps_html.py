@@ -29,6 +29,7 @@ from autograd.draw import (
     draw_dot,
     graph_size,
 )
+from autograd.files import write_atomically
 from autograd.graph import topological_order
 from autograd.trace import backward_steps, format_number, node_names
 from autograd.value import Value
@@ -138,7 +139,7 @@ def save_steps_html(
         SVG=_inline_svg(svg.decode("utf-8")),
         DATA=_script_json(data),
     )
-    return _write_atomically(Path(path), page)
+    return write_atomically(path, page)
 
 
 def _fill(template: str, **values: str) -> str:
@@ -164,21 +165,3 @@ def _script_json(data: object) -> str:
 
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def _write_atomically(path: Path, text: str) -> Path:
-    """Write `text` to a temporary file next to `path`, then rename it into place.
-
-    The temporary name is unique (pid and a random part); opening it with mode "x" keeps the
-    usual permissions (umask), which tempfile.mkstemp would narrow to the owner only.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-    try:
-        with open(tmp, "x", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path

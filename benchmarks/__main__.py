@@ -1,4 +1,4 @@
-"""chainrule's benchmarks: `python -m benchmarks [--quick] [--only chain|memory|training|digits]` (or `make bench`).
+"""chainrule's benchmarks, run by `make bench` or `python -m benchmarks [--quick] [--only NAME]`.
 
 What is measured, against karpathy's micrograd 0.1.0 as the baseline:
 

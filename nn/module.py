@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 
 from autograd import Value
+from autograd.files import write_atomically
 
 FORMAT = "chainrule.model"
 VERSION = 1
@@ -57,17 +57,7 @@ class Module:
         the same folder, which then replaces `path`, so a crash never leaves half a file."""
         path = Path(path)
         text = json.dumps(self.state_dict(), indent=1, sort_keys=True, allow_nan=False) + "\n"
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        return write_atomically(path, text, fsync=True)
 
     def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
         """Jupyter shows a model as its network diagram (`nn.draw_network`, as SVG); without

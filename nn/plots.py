@@ -9,14 +9,15 @@ Every function writes its PNG atomically and returns the Path written.
 
 from __future__ import annotations
 
+import io
 import math
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from autograd import Value, no_grad
+from autograd.files import write_atomically
 from nn.module import Module
 from nn.train import History
 
@@ -47,17 +48,9 @@ def _figure(width: float, height: float) -> Figure:
 def _save(fig: Figure, path: str | os.PathLike) -> Path:
     """Write `fig` as PNG: to a temporary file in the same folder, then renamed into place, so
     an interrupted save never leaves half a picture."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format="png")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return write_atomically(path, buffer.getvalue())
 
 
 def _check_history(history: object) -> History:

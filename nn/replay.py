@@ -25,13 +25,13 @@ import json
 import math
 import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from autograd import no_grad
 from autograd.draw import INSTALL_GRAPHVIZ, GraphvizMissingError
+from autograd.files import write_atomically
 from nn.draw_network import (
     MAX_WIDTH,
     MIN_WIDTH,
@@ -169,18 +169,6 @@ def _inline_svg(svg: str) -> str:
     return body
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_training_replay(
     path: str | os.PathLike, recorder: TrainingRecorder, title: str = "Training replay"
 ) -> Path:
@@ -226,7 +214,7 @@ def save_training_replay(
             .replace("%SVG%", _inline_svg(svg))
             .replace("%DATA%", payload))
     path = Path(path)
-    _write_atomically(path, page)
+    write_atomically(path, page)
     return path
 
 

@@ -145,7 +145,8 @@ def fit(
                         loss.backward()
                     except OverflowError as e:  # numbers too large for a float, forward or backward
                         raise TrainingDiverged(
-                            f"diverged at epoch {epoch}: {e} Lower the learning rate."
+                            f"diverged at epoch {epoch}: {str(e).rstrip('.')}. "
+                            "Lower the learning rate."
                         ) from None
                     norms.append(layer_grad_norms(model))
                     optimizer.step()

@@ -59,3 +59,13 @@ def test_fit_pauses_the_cyclic_collector_and_restores_it():
     with pytest.raises(TrainingDiverged):  # and it comes back on after an error too
         fit(model, X, y, cross_entropy, SGD(model.parameters(), lr=1e6), epochs=50, quiet=True)
     assert gc.isenabled()
+
+
+def test_the_divergence_message_reads_as_sentences():
+    X, y = moons(n=40, noise=0.1, seed=1)
+    model = MLP(2, [8, 3], seed=0)
+    with pytest.raises(TrainingDiverged) as caught:
+        fit(model, X, y, cross_entropy, SGD(model.parameters(), lr=1e6), epochs=50, quiet=True)
+    message = str(caught.value)
+    assert message.endswith(". Lower the learning rate.")
+    assert not message.endswith(".. Lower the learning rate.") and "float Lower" not in message
