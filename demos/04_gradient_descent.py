@@ -12,7 +12,6 @@ overshoots across the steep direction, zig-zags, and still gets there first.
 Run:  python demos/04_gradient_descent.py [OUT_DIR]     (pictures land in out/ by default)
 """
 
-import os
 import sys
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure  # no pyplot: the Agg canvas, no window
 
 from autograd import Value
+from nn.plots import save_figure
 
 out_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("out")
 STEPS = 40
@@ -86,11 +86,7 @@ curve.set(xlabel="step", ylabel="L (log scale)", title="loss per step")
 curve.grid(alpha=0.3, which="both")
 curve.legend(fontsize=8)
 
-# Write to a temporary file beside the picture, then rename: never half a PNG.
 out_dir.mkdir(parents=True, exist_ok=True)
 target = out_dir / "04_gradient_descent.png"
-tmp = target.with_name(target.name + ".tmp")
-with open(tmp, "wb") as f:
-    fig.savefig(f, format="png", dpi=100)
-os.replace(tmp, target)
+save_figure(fig, target)  # to a temporary file, then renamed
 print(f"wrote {target}")

@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 
 from autograd import no_grad, render
 from nn import MLP, SGD, datasets, draw_network, fit, mse_loss, plot_grad_norms
+from nn.plots import save_figure
 from nn.train import layer_grad_norms
 
 out_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("out")
@@ -60,10 +61,7 @@ ax.grid(alpha=0.3, which="both")
 ax.legend()
 out_dir.mkdir(parents=True, exist_ok=True)
 target = out_dir / "05_grad_norms_by_layer.png"
-tmp = target.with_name(target.name + ".tmp")  # write beside it, then rename
-with open(tmp, "wb") as f:
-    fig.savefig(f, format="png", dpi=100)
-os.replace(tmp, target)
+save_figure(fig, target)  # to a temporary file, then renamed
 written.append(target)
 
 # Does it stay that way while training? Let's train the sigmoid net and follow every layer.

@@ -13,13 +13,13 @@ Run:  python demos/08_gradient_checking.py [OUT_DIR]     (pictures land in out/ 
 """
 
 import math
-import os
 import sys
 from pathlib import Path
 
 from matplotlib.figure import Figure
 
 from autograd import GradcheckError, Value, gradcheck
+from nn.plots import save_figure
 
 out_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("out")
 
@@ -97,8 +97,5 @@ right_ax.legend(fontsize=8)
 
 out_dir.mkdir(parents=True, exist_ok=True)
 target = out_dir / "08_gradient_checking.png"
-tmp = target.with_name(target.name + ".tmp")  # write beside it, then rename
-with open(tmp, "wb") as out:
-    fig.savefig(out, format="png", dpi=100)
-os.replace(tmp, target)
+save_figure(fig, target)  # to a temporary file, then renamed
 print(f"wrote {target}")

@@ -22,6 +22,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from nn import MLP, SGD, TrainingDiverged, datasets, fit, mse_loss
+from nn.plots import save_figure
 
 out_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("out")
 FAST = os.environ.get("CHAINRULE_FAST") == "1"
@@ -83,8 +84,5 @@ for ax in (calm, wild):
 
 out_dir.mkdir(parents=True, exist_ok=True)
 target = out_dir / "09_learning_rates.png"
-tmp = target.with_name(target.name + ".tmp")  # write beside it, then rename
-with open(tmp, "wb") as f:
-    fig.savefig(f, format="png", dpi=100)
-os.replace(tmp, target)
+save_figure(fig, target)  # to a temporary file, then renamed
 print(f"wrote {target}")

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 
 from autograd import no_grad
 from nn import MLP, Adam, cross_entropy, datasets, fit, plot_history
+from nn.plots import save_figure
 
 out_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("out")
 FAST = os.environ.get("CHAINRULE_FAST") == "1"
@@ -76,14 +77,8 @@ print("most frequent mistakes: " + ", ".join(
 
 
 def save(fig, name):
-    """Write the PNG beside its final name, then rename: never half a picture."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / name
-    tmp = target.with_name(target.name + ".tmp")  # write beside it, then rename
-    with open(tmp, "wb") as f:
-        fig.savefig(f, format="png", dpi=100)
-    os.replace(tmp, target)
-    return target
+    """Write the PNG to a temporary file beside its final name, then rename: never half one."""
+    return save_figure(fig, out_dir / name)
 
 
 fig = Figure(figsize=(5.6, 5.0), layout="constrained")

@@ -13,9 +13,10 @@ folder, and can be copied along with its pictures.
 
 import ast
 import html
-import os
 import sys
 from pathlib import Path
+
+from autograd.files import write_atomically
 
 DEMOS = Path(__file__).resolve().parent
 
@@ -145,11 +146,7 @@ time (arrow keys or Prev / Next). Re-run one demo with <code>chainrule demo NN</
 """
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "index.html"
-    tmp = target.with_name(target.name + ".tmp")  # write beside it, then rename
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(page)
-    os.replace(tmp, target)
-    return target
+    return write_atomically(target, page)  # to a temporary file, then renamed
 
 
 if __name__ == "__main__":

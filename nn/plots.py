@@ -45,7 +45,7 @@ def _figure(width: float, height: float) -> Figure:
     return fig
 
 
-def _save(fig: Figure, path: str | os.PathLike) -> Path:
+def save_figure(fig: Figure, path: str | os.PathLike) -> Path:
     """Write `fig` as PNG: to a temporary file in the same folder, then renamed into place, so
     an interrupted save never leaves half a picture."""
     buffer = io.BytesIO()
@@ -84,7 +84,7 @@ def plot_history(history: History, path: str | os.PathLike, title: str = "") -> 
         ax.grid(alpha=0.3)
     if title or history.stopped:
         fig.suptitle(title or f"stopped: {history.stopped}", fontsize=10)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_grad_norms(
@@ -117,7 +117,7 @@ def plot_grad_norms(
            title="gradient norm per layer")
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def output_activation(model: Module) -> str:
@@ -237,4 +237,4 @@ def plot_decision_boundary(
     accuracy = 1 - len(wrong) / len(X)
     ax.set(xlim=extent[:2], ylim=extent[2:], xlabel="x0", ylabel="x1",
            title=title or f"decision boundary: {accuracy:.0%} of {len(X)} points right")
-    return _save(fig, path)
+    return save_figure(fig, path)
