@@ -16,6 +16,8 @@ last step a table lists every grad.
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import re
 import shutil
@@ -63,8 +65,6 @@ def save_steps_html(
     name in the same directory and then renamed, so an interrupted call never leaves half a
     page.
     """
-    import html  # NOTE: here, not at the top: `import autograd` stays standard-library-light
-
     if not isinstance(root, Value):
         raise TypeError(f"save_steps_html needs a Value, got {type(root).__name__}")
     values, edges = graph_size(root, max_nodes, max_edges)  # stops counting past a limit
@@ -97,8 +97,7 @@ def save_steps_html(
 
     index = {node: i for i, node in enumerate(order)}
     names = node_names(order)
-    root_name = root.label or "L"  # the name the sentences use for the output
-    names[root] = root_name
+    root_name = names[root]  # the name the sentences use for the output ("L" if unlabelled)
     edges_seen: dict[Value, int] = {}  # k: the step's place among its node's parents
     step_records = []
     for step in steps:
@@ -161,7 +160,6 @@ def _inline_svg(svg: str) -> str:
 def _script_json(data: object) -> str:
     """JSON that is safe inside <script>: no '<', '>' or '&' survives, so a label such as
     '</script>' cannot end the script element (JSON.parse reads the \\u escapes back)."""
-    import json
 
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -10,17 +10,24 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from autograd.graph import topological_order
-from autograd.value import Value, finish_pass, start_pass
+from autograd.value import Value, add_back, check_grads_finite, start_pass
 
 
 def node_names(order: list[Value]) -> dict[Value, str]:
-    """A readable name for every node: its label, else `v<i>` with i its place in `order`."""
-    return {node: node.label or f"v{i}" for i, node in enumerate(order)}
+    """A readable name for every node of a `topological_order`: its label, else `v<i>` with i
+    its place in `order`, and `L` for an unlabelled root (the last node: what is differentiated).
+    The sentences, the pictures and the step-through page all use these names."""
+    names = {node: node.label or f"v{i}" for i, node in enumerate(order)}
+    if order and not order[-1].label:
+        names[order[-1]] = "L"
+    return names
 
 
 def format_number(x: float) -> str:
     """Four decimals for ordinary magnitudes, scientific notation for tiny or huge ones."""
-    if x == 0.0 or 1e-4 <= abs(x) < 1e6:
+    if x == 0.0:
+        return "0.0000"  # also for -0.0 (a dead relu's contribution): no "-0.0000" to puzzle over
+    if 1e-4 <= abs(x) < 1e6:
         return f"{x:.4f}"
     return f"{x:.4e}"
 
@@ -59,14 +66,19 @@ def backward_steps(root: Value) -> Iterator[BackwardStep]:
     """Run `root.backward()` one edge at a time, yielding a `BackwardStep` after each edge.
 
     Running it to the end leaves exactly the grads `root.backward()` leaves: same resets, same
-    order, same floating-point additions.
+    order of additions. (`backward()` also skips the nodes whose gradient is 0, which adds
+    nothing; the trace shows every edge.) Stopping early leaves a partial pass: the leaves keep
+    their earlier grads plus the contributions made so far.
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward_steps needs a Value, got {type(root).__name__}")
+    return _steps(root)
+
+
+def _steps(root: Value) -> Iterator[BackwardStep]:
     order = topological_order(root)
     names = node_names(order)
-    root_name = root.label or "L"
-    names[root] = root_name
+    root_name = names[root]
     fan_out: dict[Value, int] = dict.fromkeys(order, 0)
     for node in order:
         for parent in node.parents:
@@ -75,15 +87,18 @@ def backward_steps(root: Value) -> Iterator[BackwardStep]:
 
     interior, leaves, earlier = start_pass(root, order)
     index = 0
-    for node in reversed(interior):
-        upstream = node.grad
-        for parent, local_grad in zip(node.parents, node.local_grads):
-            contribution = local_grad * upstream
-            parent.grad += contribution
-            received[parent] += 1
-            yield BackwardStep(
-                index, node, parent, local_grad, upstream, contribution, parent.grad,
-                root_name, names[node], names[parent], received[parent], fan_out[parent],
-            )
-            index += 1
-    finish_pass(order, leaves, earlier)
+    try:
+        for node in reversed(interior):
+            upstream = node.grad
+            for parent, local_grad in zip(node.parents, node.local_grads):
+                contribution = local_grad * upstream
+                parent.grad += contribution
+                received[parent] += 1
+                yield BackwardStep(
+                    index, node, parent, local_grad, upstream, contribution, parent.grad,
+                    root_name, names[node], names[parent], received[parent], fan_out[parent],
+                )
+                index += 1
+    finally:  # also when the caller stops early: the leaves' earlier grads are never lost
+        add_back(leaves, earlier)
+    check_grads_finite(order)

@@ -65,7 +65,7 @@ def is_recording() -> bool:
 
 # ---------------------------------------------------------------------------------------------
 
-isfinite = math.isfinite
+isfinite = math.isfinite  # NOTE: a global name is looked up faster than math.isfinite
 
 # Local derivatives that do not depend on the inputs, shared rather than rebuilt for every node.
 ONE_ONE = (1.0, 1.0)  # d(a+b)/da, d(a+b)/db
@@ -138,7 +138,8 @@ class Value:
         parents: tuple[Value, ...] = (),
         local_grads: tuple[float, ...] = (),
     ) -> None:
-        # `op`, `parents` and `local_grads` are filled in by the ops below, not by users.
+        # `Value(data, label)` is a leaf. `op`, `parents` and `local_grads` let you define an op
+        # of your own (demo 08 does); the built-in ops below make their results with `_node`.
         if type(data) is not float:
             data = _as_float(data)
         if not isfinite(data):
@@ -148,14 +149,13 @@ class Value:
         self.data = data
         self.grad = 0.0
         self.label = label
-        if _recording:
-            self.op = op
-            self.parents = parents
-            self.local_grads = local_grads
-        else:
-            self.op = ""
-            self.parents = ()
-            self.local_grads = ()
+        if _recording and parents:
+            if len(parents) != len(local_grads):
+                raise ValueError(f"{op or 'an op'}: one local derivative per parent, got "
+                                 f"{len(parents)} parents and {len(local_grads)} derivatives")
+            self.op, self.parents, self.local_grads = op, tuple(parents), tuple(local_grads)
+        else:  # a leaf: no parents, no op
+            self.op, self.parents, self.local_grads = "", (), ()
 
     def __repr__(self) -> str:
         label = f"label={self.label!r}, " if self.label else ""
@@ -171,6 +171,8 @@ class Value:
         gradient; leaves accumulate across calls, as in PyTorch (zero them between steps).
         """
         order = topological_order(self)
+        # Every grad starts from 0 (the root from 1); the leaves' earlier grads are set aside
+        # and added back at the end, so two passes give exactly twice one pass.
         interior, leaves, earlier = start_pass(self, order)
         for node in reversed(interior):  # leaves have nothing to pass on
             upstream = node.grad
@@ -183,6 +185,8 @@ class Value:
         finish_pass(order, leaves, earlier)
 
     # --- binary operators: a Value or an int/float on either side ----------------------------
+    # NOTE: `type(other) is Value` (not isinstance) is the fast test for the usual case, a
+    # Value; subclasses of Value are not supported.
     # NOTE: a plain number is a constant, as in PyTorch: it shapes the local derivative but is
     # not a node of the graph (nothing would ever use its gradient). So `x * 3` has one parent,
     # x, with local derivative 3; `x * y` has two, x and y, with local derivatives y and x.
@@ -311,8 +315,11 @@ class Value:
     @derivative("leaky_relu", "d leaky_relu(x)/dx = 1 if x > 0 else slope")
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """x if x > 0 else slope*x.  NOTE: as relu, the derivative at 0 is the left one (slope)."""
+        c = _number(slope)
+        if c is None:
+            raise TypeError(f"leaky_relu: slope must be a number, got {type(slope).__name__}")
         x = self.data
-        local = 1.0 if x > 0.0 else float(slope)
+        local = 1.0 if x > 0.0 else c
         return _node(x * local, "leaky_relu", (self,), (local,))
 
     @derivative("sigmoid", "d sigmoid(x)/dx = sigmoid(x) * (1 - sigmoid(x))")
@@ -372,13 +379,18 @@ def _power(x: float, y: float, parents: tuple[Value, ...]) -> Value:
     try:
         out = x**y
     except OverflowError:
-        raise OverflowError(f"{x!r} ** {y!r} is too large for a float") from None
-    d_base, d_exponent = y * x ** (y - 1.0), out * math.log(x)
-    grads = (d_base, d_exponent) if len(parents) == 2 else (d_exponent,)
-    return _node(out, "**", parents, _check_local_grads("**", x, grads))
+        raise OverflowError(f"** : {x!r} ** {y!r} is too large for a float") from None
+    d_exponent = out * math.log(x)
+    if len(parents) == 1:  # a constant base: only the exponent is a Value
+        return _node(out, "**", parents, _check_local_grads("**", x, (d_exponent,)))
+    try:
+        d_base = y * x ** (y - 1.0)
+    except OverflowError:
+        raise OverflowError(f"** : the derivative of {x!r} ** {y!r} is too steep") from None
+    return _node(out, "**", parents, _check_local_grads("**", x, (d_base, d_exponent)))
 
 
-_new = object.__new__
+_new = object.__new__  # NOTE: a Value without calling __init__: ~2x faster for op results
 
 
 def _node(
@@ -394,7 +406,7 @@ def _node(
     node.data = data
     node.grad = 0.0
     node.label = ""
-    if _recording:
+    if _recording and parents:  # (an op whose operands were all numbers makes a leaf)
         node.op = op
         node.parents = parents
         node.local_grads = local_grads
@@ -415,8 +427,8 @@ def start_pass(root: Value, order: list[Value]) -> tuple[list[Value], list[Value
     for node in order:
         (interior if node.parents else leaves).append(node)
     if not root.parents:
-        leaves.remove(root)  # a leaf root: its grad is this pass's 1, not accumulated
-    earlier = list(map(attrgetter("grad"), leaves))
+        leaves.remove(root)  # a leaf root: the contract sets its grad to 1, not accumulated
+    earlier = [leaf.grad for leaf in leaves]
     for node in order:
         node.grad = 0.0
     root.grad = 1.0
@@ -425,9 +437,14 @@ def start_pass(root: Value, order: list[Value]) -> tuple[list[Value], list[Value
 
 def finish_pass(order: list[Value], leaves: list[Value], earlier: list[float]) -> None:
     """After a backward pass: add the leaves' earlier grads back, and refuse inf or nan."""
+    add_back(leaves, earlier)
+    check_grads_finite(order)
+
+
+def add_back(leaves: list[Value], earlier: list[float]) -> None:
+    """Leaves accumulate across passes: add the grads they had before this pass."""
     for leaf, grad in zip(leaves, earlier):
         leaf.grad += grad
-    check_grads_finite(order)
 
 
 def check_grads_finite(nodes: list[Value]) -> None:

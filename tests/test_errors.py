@@ -114,3 +114,27 @@ def test_values_hash_by_identity_and_equality_is_not_overloaded():
     assert a != b and a == a
     assert len({a, b, a}) == 2
     assert {a: 1, b: 2}[b] == 2
+
+
+def test_a_tiny_constant_base_with_a_value_exponent_is_fine():
+    y = Value(-1.0, "y")
+    out = 1e-300 ** y  # 1e300 and d/dy = 1e300 * log(1e-300) are finite floats
+    out.backward()
+    assert out.data == pytest.approx(1e300) and y.grad == pytest.approx(1e300 * -690.7755, 1e-6)
+    with pytest.raises(OverflowError, match=r"\*\* : the derivative of .* is too steep"):
+        Value(1e-300) ** Value(-1.0)  # d/dbase = -1 * (1e-300)^-2 overflows
+
+
+def test_leaky_relu_slope_must_be_a_finite_number():
+    with pytest.raises(TypeError, match="slope must be a number, got str"):
+        Value(-1.0).leaky_relu("0.1")
+    with pytest.raises(ValueError, match="finite"):
+        Value(-1.0).leaky_relu(float("nan"))
+
+
+def test_a_hand_made_op_needs_one_local_derivative_per_parent():
+    x = Value(2.0, "x")
+    with pytest.raises(ValueError, match="one local derivative per parent"):
+        Value(4.0, op="square", parents=(x,), local_grads=())
+    sq = Value(4.0, op="square", parents=[x], local_grads=[4.0])
+    assert sq.parents == (x,) and sq.local_grads == (4.0,)

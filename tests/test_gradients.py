@@ -382,3 +382,12 @@ def test_gradcheck_names_the_worst_input_of_a_wrong_op():
     upstream = 1.4 * (1.0 + 9.0 + 1.5)
     assert report.rows[1].analytic == pytest.approx(upstream * 1.0, rel=KNOWN_RTOL)
     assert report.rows[1].numeric == pytest.approx(upstream * 6.0, rel=FD_RTOL)
+
+
+def test_a_leaf_roots_backward_sets_its_grad_to_one_each_time():
+    """The contract: backward() sets self.grad = 1.0. For a root that is itself a leaf this
+    wins over leaf accumulation (d x/d x is 1, however often it is asked)."""
+    x = Value(3.0, "x")
+    x.backward()
+    x.backward()
+    assert x.grad == 1.0

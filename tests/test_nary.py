@@ -101,3 +101,24 @@ def test_backward_skipping_zero_gradients_leaves_what_every_edge_leaves(xs):
     assert len(steps) == sum(len(n.parents) for n in topological_order(out2))
     assert [leaf.grad for leaf in by_backward] == [leaf.grad for leaf in by_steps]
 
+
+
+def test_n_ary_ops_take_generators_like_the_builtin_sum():
+    xs = values([0.5, -1.0, 2.0], "x")
+    assert vsum(x * x for x in xs).data == vsum([x * x for x in xs]).data
+    assert logsumexp(x for x in xs).data == logsumexp(xs).data
+    from autograd import log_softmax, softmax
+
+    assert [v.data for v in softmax(x for x in xs)] == [v.data for v in softmax(xs)]
+    assert [v.data for v in log_softmax(iter(xs))] == [v.data for v in log_softmax(xs)]
+    assert dot(iter(xs), (1.0, 2.0, 3.0), 0.5).data == dot(xs, [1.0, 2.0, 3.0], 0.5).data
+    with pytest.raises(TypeError, match="vsum takes a list of Values or numbers, got str"):
+        vsum("abc")
+    with pytest.raises(ValueError, match="softmax needs at least one value"):
+        softmax(x for x in [])
+
+
+def test_an_op_of_numbers_only_is_a_leaf():
+    s = vsum([1.0, 2.0])
+    assert (s.op, s.parents, s.local_grads, s.data) == ("", (), (), 3.0)
+    assert dot([1.0, 2.0], [3.0, 4.0], 0.5).op == ""

@@ -3,6 +3,7 @@
 import random
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -114,3 +115,38 @@ def test_two_passes_give_exactly_twice_the_leaf_grads(seed, n_leaves, n_ops):
         pass
     assert [leaf.grad for leaf in leaves] == [2 * g for g in once]
     assert [n.grad for n in interior] == once_interior
+
+
+def test_a_bad_root_is_refused_at_the_call_not_at_the_first_step():
+    with pytest.raises(TypeError, match="backward_steps needs a Value, got str"):
+        backward_steps("x")
+
+
+def test_stopping_the_trace_early_never_wipes_earlier_leaf_grads():
+    a, b = Value(2.0, "a"), Value(3.0, "b")
+    c = a * b
+    c.backward()
+    assert (a.grad, b.grad) == (3.0, 2.0)
+    steps = backward_steps(c)
+    first = next(steps)  # dc/da: a receives 3 again
+    steps.close()
+    assert first.parent is a
+    assert (a.grad, b.grad) == (6.0, 2.0)  # earlier grads kept, plus what this pass added
+
+
+def test_an_unlabelled_root_is_L_in_the_sentences_and_the_picture():
+    from autograd import draw_dot
+
+    a = Value(2.0, "a")
+    out = (a * a).tanh()
+    step = next(backward_steps(out))
+    assert str(step).startswith("dL/dv1 += dL/dL * dL/dv1")
+    assert '{L | data' in draw_dot(out).source
+
+
+def test_minus_zero_is_printed_as_zero():
+    a = Value(-1.0, "a")
+    out = a.relu() * -2.0  # relu'(-1) = 0, upstream -2: the contribution is -0.0
+    sentences = [str(s) for s in backward_steps(out)]
+    assert "-0.0000" not in " ".join(sentences)
+    assert sentences[-1].endswith("= 0.0000  (a.grad = 0.0000)")
