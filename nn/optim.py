@@ -12,7 +12,8 @@ What an optimizer remembers between steps (momentum, running averages) lives in 
 in `state[i]` for parameter i, never on the parameters themselves.
 
 A step is all or nothing: every new value is computed and checked first, so a nan or inf
-gradient (or an update that overflows) raises `FloatingPointError` and changes nothing.
+gradient (or an update that overflows) raises `StepRefused` (a `FloatingPointError`) and
+changes nothing.
 """
 
 from __future__ import annotations
@@ -131,6 +132,18 @@ def _check_non_negative(x: object, what: str) -> float:
     return x
 
 
+class StepRefused(FloatingPointError):
+    """A step would have written nan or inf into the weights, so nothing was changed.
+
+    `reason` is what went wrong, without the advice that ends the message: `nn.fit` wraps it
+    into its own "diverged at epoch N: <reason>. Lower the learning rate."
+    """
+
+    def __init__(self, reason: str, advice: str) -> None:
+        super().__init__(f"{reason} {advice}")
+        self.reason = reason
+
+
 class Optimizer:
     """Holds the parameters, the learning rate and the per-parameter state; subclasses give the
     update of one parameter in `_update`.
@@ -175,19 +188,21 @@ class Optimizer:
         name = type(self).__name__
         for i, p in enumerate(self.params):
             if not math.isfinite(p.grad):
-                raise FloatingPointError(
+                raise StepRefused(
                     f"{name}.step: parameter {i}{_label(p)} has gradient {p.grad}; refusing to "
-                    "write it into the weights (nothing was changed). The loss has probably "
-                    f"blown up: lower the learning rate (now {lr!r}) or rescale the inputs."
+                    "write it into the weights (nothing was changed).",
+                    f"The loss has probably blown up: lower the learning rate (now {lr!r}) or "
+                    "rescale the inputs.",
                 )
         updates = []
         for i, p in enumerate(self.params):
             data, state = self._update(p.data, p.grad, self.state[i], lr)
             if not (math.isfinite(data) and all(map(math.isfinite, state.values()))):
-                raise FloatingPointError(
+                raise StepRefused(
                     f"{name}.step: the update of parameter {i}{_label(p)} (data {p.data!r}, "
                     f"gradient {p.grad!r}) overflows (new value {data}, state {state}); nothing "
-                    f"was changed. Lower the learning rate (now {lr!r})."
+                    "was changed.",
+                    f"Lower the learning rate (now {lr!r}).",
                 )
             updates.append((data, state))
         for i, (p, (data, state)) in enumerate(zip(self.params, updates)):
@@ -239,7 +254,9 @@ class SGD(Optimizer):
             raise ValueError("SGD: nesterov=True needs a momentum > 0")
         self.nesterov = nesterov
 
-    def _update(self, data, grad, state, lr):
+    def _update(
+        self, data: float, grad: float, state: dict[str, float], lr: float
+    ) -> tuple[float, dict[str, float]]:
         g = grad + self.weight_decay * data if self.weight_decay else grad
         if not self.momentum:
             return data - lr * g, state
@@ -285,7 +302,9 @@ class Adam(Optimizer):
             raise ValueError(f"Adam: eps must be > 0, got {self.eps!r}")
         self.weight_decay = _check_non_negative(weight_decay, "Adam: weight_decay")
 
-    def _update(self, data, grad, state, lr):
+    def _update(
+        self, data: float, grad: float, state: dict[str, float], lr: float
+    ) -> tuple[float, dict[str, float]]:
         beta1, beta2 = self.betas
         t = self.step_count + 1
         g = grad + self.weight_decay * data if self.weight_decay else grad

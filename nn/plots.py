@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from autograd import Value, no_grad
 from autograd.files import write_atomically
 from nn.module import Module
-from nn.train import History
+from nn.train import History, decision_threshold
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -120,11 +120,6 @@ def plot_grad_norms(
     return save_figure(fig, path)
 
 
-def output_activation(model: Module) -> str:
-    """The activation of the model's last layer ("linear", "sigmoid", ...)."""
-    return getattr(model, "output_activation", getattr(model, "activation", "linear"))
-
-
 def class_scorer(model: Module) -> tuple[Callable[[Any], float | int], int]:
     """(score, n_outputs): how to read the model's output as a class, with the rule of
     `nn.train.predictions_match`.
@@ -137,7 +132,7 @@ def class_scorer(model: Module) -> tuple[Callable[[Any], float | int], int]:
         first = model([0.0] * model.nin)
     if isinstance(first, list) and len(first) > 1:
         return (lambda out: max(range(len(out)), key=lambda i: out[i].data)), len(first)
-    threshold = 0.5 if output_activation(model) == "sigmoid" else 0.0
+    threshold = decision_threshold(model)
 
     def margin(out: Value | list[Value]) -> float:
         return (out[0] if isinstance(out, list) else out).data - threshold

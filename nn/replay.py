@@ -44,8 +44,8 @@ from nn.draw_network import (
     unit_status,
 )
 from nn.module import Module
-from nn.plots import CLASS_COLOURS, class_index, class_scorer, data_bounds, output_activation
-from nn.train import History
+from nn.plots import CLASS_COLOURS, class_index, class_scorer, data_bounds
+from nn.train import History, output_activation
 
 
 def _round(x: float) -> float:

@@ -1,4 +1,4 @@
-"""The training loop the seeds describe: forward, loss, backward, update W = W - lr*dW, repeat,
+"""The training loop of gradient descent: forward, loss, backward, update W = W - lr*dW, repeat,
 until the loss is small enough or stops improving.
 
 `fit` adds what a class needs around it: minibatches, a progress bar, a `History` of loss,
@@ -13,16 +13,26 @@ import random
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from autograd import Value, no_grad, pause_gc
 from nn.losses import l2_penalty
 from nn.module import Module
+from nn.optim import StepRefused
 
 Loss = Callable[..., Value]
 
 
 class TrainingDiverged(FloatingPointError):
     """The loss became nan or inf: the step was too large for this problem."""
+
+
+class Steppable(Protocol):
+    """What `fit` needs of an optimizer (`nn.SGD`, `nn.Adam`, or your own)."""
+
+    def zero_grad(self) -> None: ...
+
+    def step(self) -> None: ...
 
 
 @dataclass
@@ -39,12 +49,30 @@ class History:
         return len(self.loss)
 
 
-def predictions_match(outputs: Sequence[Value | list[Value]], targets: Sequence) -> list[bool]:
+def output_activation(model: Module) -> str:
+    """The activation of the model's last layer ("linear", "sigmoid", ...): an MLP's
+    `output_activation`, a Layer's or a Neuron's `activation`, else "linear"."""
+    return getattr(model, "output_activation", getattr(model, "activation", "linear"))
+
+
+def decision_threshold(model: Module) -> float:
+    """Where a one-output model's class flips from 0 to 1: 0.5 for a probability (a sigmoid
+    output), else 0.0 (a score or a logit).
+
+    Read from the model, not from the output Value: under `no_grad` every result is a bare
+    number with op "", so the output cannot tell whether a sigmoid made it.
+    """
+    return 0.5 if output_activation(model) == "sigmoid" else 0.0
+
+
+def predictions_match(
+    outputs: Sequence[Value | list[Value]], targets: Sequence, threshold: float = 0.0
+) -> list[bool]:
     """Whether each output names the right class.
 
     Several outputs: the largest one is the predicted class index. One output: with +1/-1
-    targets (hinge), its sign; with 0/1 targets, output > 0.5 if it is a probability (a sigmoid),
-    else output > 0 (a score or a logit).
+    targets (hinge), its sign; with 0/1 targets, output > `threshold`, which is 0.0 for a score
+    or a logit and must be 0.5 for a probability (pass `decision_threshold(model)`).
     """
     plus_minus_one = any(t == -1 for t in targets)
     matches = []
@@ -55,7 +83,6 @@ def predictions_match(outputs: Sequence[Value | list[Value]], targets: Sequence)
         elif plus_minus_one:
             matches.append((out.data > 0.0) == (target > 0))
         else:
-            threshold = 0.5 if out.op == "sigmoid" else 0.0
             matches.append((out.data > threshold) == (target == 1))
     return matches
 
@@ -82,7 +109,7 @@ def fit(
     X: Sequence[Sequence[float]],
     y: Sequence,
     loss_fn: Loss,
-    optimizer,  # noqa: ANN001 - anything with zero_grad() and step()
+    optimizer: Steppable,
     epochs: int = 100,
     batch_size: int | None = None,
     l2: float = 0.0,
@@ -99,7 +126,8 @@ def fit(
     grads, backward, optimizer.step(). `batch_size=None` uses all samples every step. Stops after
     `epochs`, when the epoch's loss <= `target_loss`, or after `patience` epochs without
     beating the best loss by more than `min_delta`. Raises TrainingDiverged (naming the epoch)
-    if the numbers overflow or the loss becomes nan or inf.
+    if the numbers overflow (forward, backward or in the optimizer's step) or the loss becomes
+    nan or inf.
 
     `on_epoch(epoch, history)`, if given, is called once after each epoch's numbers are appended
     to the history (epochs count from 1, so `epoch == history.epochs`), including the epoch that
@@ -123,6 +151,7 @@ def fit(
     best, since_best = math.inf, 0
     bar = _progress(epochs, quiet)
     params = model.parameters()
+    threshold = decision_threshold(model)
     # NOTE: the cyclic collector is paused while training: each step's graph has no
     # reference cycles and is freed by reference counting; the pause saves ~20% per step.
     with pause_gc():
@@ -143,15 +172,20 @@ def fit(
                             raise OverflowError(f"the loss is {loss.data}.")
                         optimizer.zero_grad()
                         loss.backward()
-                    except OverflowError as e:  # numbers too large for a float, forward or backward
+                        norms.append(layer_grad_norms(model))
+                        optimizer.step()
+                    except TrainingDiverged:  # already names its epoch (raised by a loss_fn?)
+                        raise
+                    # Numbers too large for a float: OverflowError from the forward or backward
+                    # pass, FloatingPointError (StepRefused) from an update that would overflow.
+                    except (OverflowError, FloatingPointError) as e:
+                        reason = e.reason if isinstance(e, StepRefused) else str(e)
                         raise TrainingDiverged(
-                            f"diverged at epoch {epoch}: {str(e).rstrip('.')}. "
+                            f"diverged at epoch {epoch}: {reason.rstrip('.')}. "
                             "Lower the learning rate."
                         ) from None
-                    norms.append(layer_grad_norms(model))
-                    optimizer.step()
                     losses.append(loss.data * len(batch))
-                    correct += sum(predictions_match(outputs, targets))
+                    correct += sum(predictions_match(outputs, targets, threshold))
                 epoch_loss = math.fsum(losses) / len(X)
                 history.loss.append(epoch_loss)
                 history.accuracy.append(correct / len(X))
@@ -183,7 +217,8 @@ def fit(
 
 
 def evaluate(model: Module, X: Sequence[Sequence[float]], y: Sequence) -> float:
-    """Accuracy of `model` on (X, y), computed under no_grad (no graph is built)."""
+    """Accuracy of `model` on (X, y), computed under no_grad (no graph is built), with the
+    same rule as `fit`'s accuracy (`predictions_match` at `decision_threshold(model)`)."""
     with no_grad():
         outputs = [model(x) for x in X]
-        return sum(predictions_match(outputs, y)) / len(y)
+        return sum(predictions_match(outputs, y, decision_threshold(model))) / len(y)

@@ -4,7 +4,7 @@ import pytest
 
 from nn import MLP
 from nn.datasets import moons, to_pm1
-from nn.losses import cross_entropy, hinge_loss
+from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
 from nn.optim import SGD, Adam, linear_decay
 from nn.train import TrainingDiverged, evaluate, fit
 
@@ -69,3 +69,49 @@ def test_the_divergence_message_reads_as_sentences():
     message = str(caught.value)
     assert message.endswith(". Lower the learning rate.")
     assert not message.endswith(".. Lower the learning rate.") and "float Lower" not in message
+
+
+def _sigmoid_model_wrong_on_every_sample():
+    """sigmoid(x): p = 0.12 at x = -2 (class 0, labelled 1), p = 0.88 at x = 2 (class 1,
+    labelled 0). A threshold of 0 instead of 0.5 would call both class 1: one right of two."""
+    model = MLP(1, [1], output_activation="sigmoid", seed=0)
+    neuron = model.layers[0].neurons[0]
+    neuron.w[0].data, neuron.b.data = 1.0, 0.0
+    return model, [[-2.0], [2.0]], [1, 0]
+
+
+def test_evaluate_thresholds_a_sigmoid_output_at_one_half():
+    model, X, y = _sigmoid_model_wrong_on_every_sample()
+    assert evaluate(model, X, y) == 0.0  # under no_grad the outputs carry no op "sigmoid"
+    neuron = model.layers[0].neurons[0]
+    assert evaluate(neuron, X, y) == 0.0  # a Neuron names its activation as .activation
+    assert evaluate(model, X, [0, 1]) == 1.0
+
+
+def test_fit_and_evaluate_count_the_same_accuracy():
+    model, X, y = _sigmoid_model_wrong_on_every_sample()
+    history = fit(model, X, y, binary_cross_entropy, SGD(model.parameters(), lr=1e-12),
+                  epochs=1, quiet=True)
+    assert history.accuracy == [0.0] == [evaluate(model, X, y)]
+
+
+def test_an_update_that_overflows_is_a_divergence_naming_its_epoch():
+    """lr = 1e308 times a gradient of about -1761: the first SGD step overflows."""
+    model = MLP(1, [1], seed=0)
+    optimizer = SGD(model.parameters(), lr=1e308)
+    with pytest.raises(TrainingDiverged) as caught:
+        fit(model, [[10.0]], [100.0], mse_loss, optimizer, epochs=5, quiet=True)
+    message = str(caught.value)
+    assert message.startswith("diverged at epoch 1: SGD.step: the update of parameter 0")
+    assert message.endswith("nothing was changed. Lower the learning rate.")
+    assert message.count("learning rate") == 1
+
+
+def test_a_loss_that_raises_training_diverged_is_not_wrapped_again():
+    def loss_fn(outputs, targets):
+        raise TrainingDiverged("diverged at epoch 7: the loss's own check.")
+
+    model = MLP(1, [1], seed=0)
+    with pytest.raises(TrainingDiverged) as caught:
+        fit(model, [[1.0]], [1.0], loss_fn, SGD(model.parameters(), lr=0.1), quiet=True)
+    assert str(caught.value) == "diverged at epoch 7: the loss's own check."
