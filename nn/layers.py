@@ -2,7 +2,8 @@
 
 A neuron computes  act(w . x + b)  as ONE `dot` node plus one activation node, so its picture and
 its backward pass stay small: d(w.x + b)/dwi = xi, d/dxi = wi, d/db = 1.
-Weights start random (so neurons differ), biases at zero, as the seeds describe.
+Weights start random, biases at zero: with equal weights every neuron of a layer would compute
+the same output and receive the same gradient, so they would stay copies of each other forever.
 """
 
 from __future__ import annotations
@@ -24,8 +25,11 @@ ACTIVATIONS = {
 }
 
 # Initialisation schemes, each a spread chosen so signals neither blow up nor die out:
-#   uniform: U(-1, 1), micrograd's choice;  xavier (Glorot): U(-a, a), a = sqrt(6 / (fan_in +
-#   fan_out)), for tanh/sigmoid;  he (Kaiming): N(0, sqrt(2 / fan_in)), for relu.
+#   uniform: uniform between -1 and 1, micrograd's choice;
+#   xavier (Glorot): uniform between -a and a, a = sqrt(6 / (fan_in + fan_out)), so the
+#     variance is a^2 / 3 = 2 / (fan_in + fan_out); for tanh/sigmoid;
+#   he (Kaiming): normal with mean 0 and standard deviation sqrt(2 / fan_in) (variance
+#     2 / fan_in); for relu, which zeroes half its inputs.
 DEFAULT_INIT = {"relu": "he", "leaky_relu": "he", "tanh": "xavier", "sigmoid": "xavier",
                 "linear": "xavier"}
 INITS = ("uniform", "xavier", "he")
@@ -59,7 +63,7 @@ def initial_weight(rng: random.Random, init: str, fan_in: int, fan_out: int) -> 
         a = math.sqrt(6.0 / (fan_in + fan_out))
         return rng.uniform(-a, a)
     if init == "he":
-        return rng.gauss(0.0, math.sqrt(2.0 / fan_in))
+        return rng.gauss(0.0, math.sqrt(2.0 / fan_in))  # gauss(mean, standard deviation)
     raise ValueError(f"unknown init {init!r}; choose one of {INITS}")
 
 
@@ -94,7 +98,7 @@ class Neuron(Module):
     def parameters(self) -> list[Value]:
         return [*self.w, self.b]
 
-    def config(self) -> dict:
+    def config(self) -> dict[str, object]:
         return {"type": "Neuron", "nin": self.nin, "activation": self.activation,
                 "init": self.init}
 
@@ -118,6 +122,7 @@ class Layer(Module):
         self.nout = _check_count(nout, "nout")
         self.activation = _check_activation(activation)
         self.init = DEFAULT_INIT[activation] if init is None else init
+        self._act = ACTIVATIONS[activation]  # the function every neuron holds as its _act
         rng = _rng(seed)
         self.neurons = [
             Neuron(nin, activation, rng, self.init, fan_out=nout, name=f"{name}n{j}.")
@@ -130,13 +135,13 @@ class Layer(Module):
         # The same nodes as [neuron(x) for neuron in self.neurons]; `affine` reads x once.
         neurons = self.neurons
         zs = affine([n.w for n in neurons], x, [n.b for n in neurons])
-        act = ACTIVATIONS[self.activation]
+        act = self._act
         return zs if act is None else [act(z) for z in zs]
 
     def parameters(self) -> list[Value]:
         return [p for neuron in self.neurons for p in neuron.parameters()]
 
-    def config(self) -> dict:
+    def config(self) -> dict[str, object]:
         return {"type": "Layer", "nin": self.nin, "nout": self.nout,
                 "activation": self.activation, "init": self.init}
 
@@ -166,9 +171,7 @@ class MLP(Module):
         self.nouts = [_check_count(n, "each layer width") for n in nouts]
         self.activation = _check_activation(activation)
         self.output_activation = _check_activation(output_activation)
-        if init is not None and init not in INITS:
-            raise ValueError(f"unknown init {init!r}; choose one of {INITS}")
-        self.init = init
+        self.init = init  # checked by initial_weight as the first layer draws its weights
         self.seed = seed
         rng = _rng(seed)
         sizes = [nin, *self.nouts]
@@ -191,7 +194,7 @@ class MLP(Module):
     def parameters(self) -> list[Value]:
         return [p for layer in self.layers for p in layer.parameters()]
 
-    def config(self) -> dict:
+    def config(self) -> dict[str, object]:
         return {"type": "MLP", "nin": self.nin, "nouts": list(self.nouts),
                 "activation": self.activation, "output_activation": self.output_activation,
                 "init": self.init}

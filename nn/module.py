@@ -32,7 +32,7 @@ class Module:
         for p in self.parameters():
             p.grad = 0.0
 
-    def config(self) -> dict:
+    def config(self) -> dict[str, object]:
         """The constructor arguments that rebuild this architecture."""
         raise NotImplementedError
 

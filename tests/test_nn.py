@@ -98,6 +98,15 @@ def test_bad_construction_and_inputs_say_what_is_wrong(bad, error):
         bad()
 
 
+@pytest.mark.parametrize("make", [
+    lambda: MLP(2, [3, 1], init="zeros"), lambda: Layer(2, 3, init="zeros"),
+    lambda: Neuron(2, init="zeros"),
+])
+def test_an_unknown_init_is_named_with_the_choices(make):
+    with pytest.raises(ValueError, match=r"unknown init 'zeros'; choose one of \('uniform', "):
+        make()
+
+
 # --- save / load ---------------------------------------------------------------------------
 
 def test_save_load_save_gives_identical_bytes(tmp_path):
