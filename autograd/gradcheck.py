@@ -48,7 +48,15 @@ class GradcheckReport:
 
     @property
     def worst(self) -> GradcheckRow:
-        return max(self.rows, key=lambda row: row.abs_error - self.rtol * abs(row.numeric))
+        """The row furthest past its tolerance: by how much |backprop - numeric| exceeds
+        rtol * |numeric|, with rows where that is not a finite number (a finite difference of
+        inf or nan) first, since nan compares false with everything and would rank anywhere."""
+
+        def excess(row: GradcheckRow) -> tuple[bool, float]:
+            over = row.abs_error - self.rtol * abs(row.numeric)
+            return (True, 0.0) if not math.isfinite(over) else (False, over)
+
+        return max(self.rows, key=excess)
 
     def __str__(self) -> str:
         lines = [f"{'input':>10} {'value':>12} {'backprop':>14} {'numeric':>14} {'error':>10}"]
@@ -61,13 +69,12 @@ class GradcheckReport:
         return "\n".join(lines)
 
 
-def _evaluate(f: Callable[..., Value], args: list[Value]) -> float:
+def _call(f: Callable[..., Value], args: list[Value]) -> Value:
+    """f(*args), which must be a Value (with or without a graph, as under no_grad)."""
     out = f(*args)
-    if isinstance(out, Value):
-        return out.data
-    if isinstance(out, (int, float)) and not isinstance(out, bool):
-        return float(out)
-    raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
+    if not isinstance(out, Value):
+        raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
+    return out
 
 
 def gradcheck(
@@ -93,19 +100,16 @@ def gradcheck(
     if not leaves:
         raise ValueError("gradcheck needs at least one input")
 
-    out = f(*leaves)
-    if not isinstance(out, Value):
-        raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
-    out.backward()
+    _call(f, leaves).backward()
 
     rows = []
     for i, leaf in enumerate(leaves):
         with no_grad():
             shifted = [Value(x.data) for x in leaves]
             shifted[i] = Value(leaf.data + eps)
-            above = _evaluate(f, shifted)
+            above = _call(f, shifted).data
             shifted[i] = Value(leaf.data - eps)
-            below = _evaluate(f, shifted)
+            below = _call(f, shifted).data
         numeric = (above - below) / (2.0 * eps)
         error = abs(leaf.grad - numeric)
         ok = math.isfinite(numeric) and error <= atol + rtol * abs(numeric)
@@ -114,10 +118,13 @@ def gradcheck(
     report = GradcheckReport(tuple(rows), eps, atol, rtol)
     if not report.ok:
         w = report.worst
+        if math.isfinite(w.numeric):
+            why = f"error {w.abs_error:.3g} > atol {atol} + rtol {rtol} * |numeric|"
+        else:
+            why = "f jumps or overflows within eps of this input: no slope to compare with"
         raise GradcheckError(
             f"gradcheck failed at {w.name} = {w.data!r}: backprop says {w.analytic!r}, finite "
-            f"differences say {w.numeric!r} (error {w.abs_error:.3g} > atol {atol} + rtol {rtol}"
-            f" * |numeric|)\n{report}",
+            f"differences say {w.numeric!r} ({why})\n{report}",
             report,
         )
     return report

@@ -391,3 +391,20 @@ def test_a_leaf_roots_backward_sets_its_grad_to_one_each_time():
     x.backward()
     x.backward()
     assert x.grad == 1.0
+
+
+def cliff(x: Value) -> Value:
+    """+1e308 for x >= 0, else -1e308, with local derivative 0: across x = 0 the central
+    difference (1e308 - -1e308) / (2 eps) overflows to inf."""
+    return Value(1e308 if x.data >= 0.0 else -1e308, "", "cliff", (x,), (0.0,))
+
+
+def test_gradcheck_ranks_a_non_finite_difference_worst():
+    """Row a passes, row b's finite difference is inf (its excess over tolerance inf - inf is
+    nan, which compares false with everything): the error must name b, not a."""
+    a, b = Value(1.0, "a"), Value(0.0, "b")
+    with pytest.raises(GradcheckError, match=r"failed at b = 0\.0.*say inf \(f jumps") as caught:
+        gradcheck(lambda a, b: a * cliff(b), [a, b])
+    report = caught.value.report
+    assert [row.ok for row in report.rows] == [True, False]
+    assert report.worst.name == "b"
