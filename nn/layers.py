@@ -29,7 +29,7 @@ ACTIVATIONS = {
 #   xavier (Glorot): uniform between -a and a, a = sqrt(6 / (fan_in + fan_out)), so the
 #     variance is a^2 / 3 = 2 / (fan_in + fan_out); for tanh/sigmoid;
 #   he (Kaiming): normal with mean 0 and standard deviation sqrt(2 / fan_in) (variance
-#     2 / fan_in); for relu, which zeroes half its inputs.
+#     2 / fan_in); for relu, whose zeroing of negative inputs halves the variance it passes on.
 DEFAULT_INIT = {"relu": "he", "leaky_relu": "he", "tanh": "xavier", "sigmoid": "xavier",
                 "linear": "xavier"}
 INITS = ("uniform", "xavier", "he")

@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from numbers import Integral, Real
 
 from autograd import Value, dot, logsumexp, vsum
+
+# _node is engine-private: bce_with_logits is ONE node with its own local derivative, as in nary.py
 from autograd.value import _node, derivative
 
 # ---------------------------------------------------------------------------------------------
