@@ -229,6 +229,18 @@ class GradScale:
                 + "".join(rows) + "</table>>")
 
 
+def refuse_if_too_big(
+    root: Value, max_nodes: int, max_edges: int, *, edges_are: str, why: str
+) -> None:
+    """Raise ValueError("this graph has more than ...: <why>") when `root`'s graph exceeds a
+    limit; the count stops at the limit, so a huge graph is refused at once."""
+    values, edges = graph_size(root, max_nodes, max_edges)
+    if values > max_nodes or edges > max_edges:
+        what = (f"more than max_nodes={max_nodes:,} Values" if values > max_nodes
+                else f"more than max_edges={max_edges:,} {edges_are}")
+        raise ValueError(f"this graph has {what}: {why}")
+
+
 def draw_dot(
     root: Value,
     rankdir: str = "LR",
@@ -278,16 +290,13 @@ def draw_dot(
         raise TypeError(f"draw_dot needs a Value, got {type(root).__name__}")
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"rankdir must be one of LR, RL, TB, BT; got {rankdir!r}")
-    values, edges = graph_size(root, max_nodes, max_edges)
-    if values > max_nodes or edges > max_edges:
-        what = (f"more than max_nodes={max_nodes:,} Values" if values > max_nodes
-                else f"more than max_edges={max_edges:,} edges")
-        raise ValueError(
-            f"this graph has {what}: its picture would be unreadable and slow to lay out. Draw "
-            "a smaller piece (one neuron, or one sample instead of a whole batch), draw a model "
-            "with nn.draw_network(model), or raise max_nodes / max_edges (cluster='label-prefix' "
-            "groups a model's nodes by neuron) if you really want it."
-        )
+    refuse_if_too_big(
+        root, max_nodes, max_edges, edges_are="edges",
+        why="its picture would be unreadable and slow to lay out. Draw a smaller piece (one "
+        "neuron, or one sample instead of a whole batch), draw a model with "
+        "nn.draw_network(model), or raise max_nodes / max_edges (cluster='label-prefix' groups "
+        "a model's nodes by neuron) if you really want it.",
+    )
     graphviz = _import_graphviz()
     order = topological_order(root)
     names = node_names(order)

@@ -29,7 +29,7 @@ from autograd.draw import (
     MAX_NODES,
     GraphvizMissingError,
     draw_dot,
-    graph_size,
+    refuse_if_too_big,
 )
 from autograd.files import write_atomically
 from autograd.graph import topological_order
@@ -67,15 +67,11 @@ def save_steps_html(
     """
     if not isinstance(root, Value):
         raise TypeError(f"save_steps_html needs a Value, got {type(root).__name__}")
-    values, edges = graph_size(root, max_nodes, max_edges)  # stops counting past a limit
-    if values > max_nodes or edges > max_edges:
-        what = (f"more than max_nodes={max_nodes:,} Values" if values > max_nodes
-                else f"more than max_edges={max_edges:,} edges (one step each)")
-        raise ValueError(
-            f"this graph has {what}: a step-through page of it would be unreadable and "
-            "thousands of steps long. Step through a smaller piece (one neuron, one sample), "
-            "or raise max_nodes / max_edges."
-        )
+    refuse_if_too_big(
+        root, max_nodes, max_edges, edges_are="edges (one step each)",
+        why="a step-through page of it would be unreadable and thousands of steps long. Step "
+        "through a smaller piece (one neuron, one sample), or raise max_nodes / max_edges.",
+    )
     order = topological_order(root)
     if shutil.which("dot") is None:
         raise GraphvizMissingError(INSTALL_GRAPHVIZ)
