@@ -85,10 +85,10 @@ def _steps(root: Value) -> Iterator[BackwardStep]:
             fan_out[parent] += 1
     received = dict.fromkeys(order, 0)
 
-    interior, leaves, earlier = start_pass(root, order)
+    leaves, earlier = start_pass(root, order)
     index = 0
     try:
-        for node in reversed(interior):
+        for node in reversed(order):  # (a leaf has no parents: no steps)
             upstream = node.grad
             for parent, local_grad in zip(node.parents, node.local_grads):
                 contribution = local_grad * upstream
@@ -101,4 +101,4 @@ def _steps(root: Value) -> Iterator[BackwardStep]:
                 index += 1
     finally:  # also when the caller stops early: the leaves' earlier grads are never lost
         add_back(leaves, earlier)
-    check_grads_finite(order)
+    check_grads_finite(order, leaves)

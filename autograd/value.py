@@ -65,6 +65,7 @@ def is_recording() -> bool:
 
 # ---------------------------------------------------------------------------------------------
 
+_grad = attrgetter("grad")
 isfinite = math.isfinite  # NOTE: a global name is looked up faster than math.isfinite
 
 # Local derivatives that do not depend on the inputs, shared rather than rebuilt for every node.
@@ -173,20 +174,25 @@ class Value:
         order = topological_order(self)
         # Every grad starts from 0 (the root from 1); the leaves' earlier grads are set aside
         # and added back at the end, so two passes give exactly twice one pass.
-        interior, leaves, earlier = start_pass(self, order)
-        for node in reversed(interior):  # leaves have nothing to pass on
+        leaves, earlier = start_pass(self, order)
+        for node in reversed(order):  # (a leaf has no parents: it passes nothing on)
             upstream = node.grad
             if upstream == 0.0:  # adds 0 to every parent, which changes no sum: skip it
                 continue  # (in a trained net most nodes are here: dead relus, met margins)
             # the chain rule, one edge at a time:
             #   d(root)/d(parent) += d(node)/d(parent) * d(root)/d(node)
-            for parent, local_grad in zip(node.parents, node.local_grads):
-                parent.grad += local_grad * upstream
+            parents = node.parents
+            if len(parents) == 1:  # NOTE: the same rule without building a zip: 3x faster
+                parents[0].grad += node.local_grads[0] * upstream  # for one-input ops (most)
+            else:
+                for parent, local_grad in zip(parents, node.local_grads):
+                    parent.grad += local_grad * upstream
         finish_pass(order, leaves, earlier)
 
     # --- binary operators: a Value or an int/float on either side ----------------------------
     # NOTE: `type(other) is Value` (not isinstance) is the fast test for the usual case, a
-    # Value; subclasses of Value are not supported.
+    # Value; subclasses of Value are not supported. Likewise + - * test for a finite float
+    # constant before calling `_number`, which checks every other kind of number.
     # NOTE: a plain number is a constant, as in PyTorch: it shapes the local derivative but is
     # not a node of the graph (nothing would ever use its gradient). So `x * 3` has one parent,
     # x, with local derivative 3; `x * y` has two, x and y, with local derivatives y and x.
@@ -195,33 +201,33 @@ class Value:
     def __add__(self, other: Value | float) -> Value:  # self + other
         if type(other) is Value:
             return _node(self.data + other.data, "+", (self, other), ONE_ONE)
-        c = _number(other)
+        c = other if type(other) is float and isfinite(other) else _number(other)
         return NotImplemented if c is None else _node(self.data + c, "+", (self,), ONE)
 
     def __radd__(self, other: float) -> Value:  # other + self, other a number
-        c = _number(other)
+        c = other if type(other) is float and isfinite(other) else _number(other)
         return NotImplemented if c is None else _node(c + self.data, "+", (self,), ONE)
 
     @derivative("-", "d(a-b)/da = 1,  d(a-b)/db = -1")
     def __sub__(self, other: Value | float) -> Value:  # self - other
         if type(other) is Value:
             return _node(self.data - other.data, "-", (self, other), ONE_MINUS_ONE)
-        c = _number(other)
+        c = other if type(other) is float and isfinite(other) else _number(other)
         return NotImplemented if c is None else _node(self.data - c, "-", (self,), ONE)
 
     def __rsub__(self, other: float) -> Value:  # other - self, other a number
-        c = _number(other)
+        c = other if type(other) is float and isfinite(other) else _number(other)
         return NotImplemented if c is None else _node(c - self.data, "-", (self,), MINUS_ONE)
 
     @derivative("*", "d(a*b)/da = b,  d(a*b)/db = a")
     def __mul__(self, other: Value | float) -> Value:  # self * other
         if type(other) is Value:
             return _node(self.data * other.data, "*", (self, other), (other.data, self.data))
-        c = _number(other)
+        c = other if type(other) is float and isfinite(other) else _number(other)
         return NotImplemented if c is None else _node(self.data * c, "*", (self,), (c,))
 
     def __rmul__(self, other: float) -> Value:  # other * self, other a number
-        c = _number(other)
+        c = other if type(other) is float and isfinite(other) else _number(other)
         return NotImplemented if c is None else _node(c * self.data, "*", (self,), (c,))
 
     @derivative("/", "d(a/b)/da = 1/b,  d(a/b)/db = -a/b^2")
@@ -416,29 +422,27 @@ def _node(
     return node
 
 
-def start_pass(root: Value, order: list[Value]) -> tuple[list[Value], list[Value], list[float]]:
+def start_pass(root: Value, order: list[Value]) -> tuple[list[Value], list[float]]:
     """Before a backward pass: every node starts at grad 0 and the root at 1.
 
-    Returns the interior nodes, the leaves, and the leaves' earlier grads, which `finish_pass`
+    Returns the leaves and their earlier grads, which `finish_pass`
     adds back: leaves accumulate across passes, and adding this pass's total in one go makes two
     passes give exactly twice one pass (x + x == 2x in floating point; a running sum would not).
     """
-    interior, leaves = [], []
+    leaves, earlier = [], []
     for node in order:
-        (interior if node.parents else leaves).append(node)
-    if not root.parents:
-        leaves.remove(root)  # a leaf root: the contract sets its grad to 1, not accumulated
-    earlier = [leaf.grad for leaf in leaves]
-    for node in order:
+        if not node.parents and node is not root:  # a leaf root's grad is set to 1, as the
+            leaves.append(node)  # contract says, not accumulated
+            earlier.append(node.grad)
         node.grad = 0.0
     root.grad = 1.0
-    return interior, leaves, earlier
+    return leaves, earlier
 
 
 def finish_pass(order: list[Value], leaves: list[Value], earlier: list[float]) -> None:
     """After a backward pass: add the leaves' earlier grads back, and refuse inf or nan."""
     add_back(leaves, earlier)
-    check_grads_finite(order)
+    check_grads_finite(order, leaves)
 
 
 def add_back(leaves: list[Value], earlier: list[float]) -> None:
@@ -447,13 +451,17 @@ def add_back(leaves: list[Value], earlier: list[float]) -> None:
         leaf.grad += grad
 
 
-def check_grads_finite(nodes: list[Value]) -> None:
-    """Raise if a backward pass overflowed: an inf or nan gradient is never left silently."""
-    # One sum is much cheaper than a test per node; it is finite exactly when every term is,
+def check_grads_finite(order: list[Value], leaves: list[Value]) -> None:
+    """Raise if a backward pass overflowed: an inf or nan gradient is never left silently.
+
+    Checking the leaves is enough: a non-finite grad anywhere reaches a leaf, since inf times
+    any local derivative is inf or nan (inf * 0), and inf or nan plus anything stays non-finite.
+    """
+    # One sum is much cheaper than a test per leaf; it is finite exactly when every term is,
     # unless the sum itself overflows, which the exact search below then clears.
-    if isfinite(sum(map(attrgetter("grad"), nodes))):
+    if isfinite(sum(map(_grad, leaves))):
         return
-    for node in nodes:
+    for node in order:  # name the first non-finite node, inputs first
         if not math.isfinite(node.grad):
             name = node.label or f"a {node.op or 'leaf'} node"
             raise OverflowError(
