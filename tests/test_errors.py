@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from autograd import Value, dot, logsumexp, vsum
+from autograd import Value, backward_steps, dot, logsumexp, vsum
 
 
 @pytest.mark.parametrize("bad", ["3", None, 1 + 2j, [1.0], (1.0,), True, False, {"x": 1}])
@@ -96,6 +96,20 @@ def test_backward_overflow_is_an_error_not_a_silent_inf():
     loss = y * 1e300  # forward: 1e300, still finite; dloss/dx = 1e600 is not
     with pytest.raises(OverflowError, match="gradient of x"):
         loss.backward()
+
+
+def test_an_interior_overflow_is_caught_when_the_leaf_below_gets_nan():
+    """The check sums only the leaves: an inf gradient inside must still reach one of them.
+    Here it does as nan (inf * a local derivative of 0), and the first bad node is named."""
+    x = Value(2.0, "x")
+    zero = x * 0.0  # d(zero)/dx = 0
+    tiny = zero + 1e-300
+    loss = (tiny * 1e300) * 1e300  # forward 1e300; dloss/d(tiny) = 1e600 = inf, so
+    # dloss/d(zero) = inf too, and then dloss/dx = inf * 0 = nan
+    with pytest.raises(OverflowError, match=r"gradient of x became nan"):
+        loss.backward()
+    with pytest.raises(OverflowError, match=r"gradient of x became nan"):
+        list(backward_steps(loss))
 
 
 def test_nary_ops_validate_their_inputs():
