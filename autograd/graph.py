@@ -26,18 +26,27 @@ def topological_order(root: Value) -> list[Value]:
     seen: set[Value] = set()
     stack: list = [root]
     push, pop, see, emit = stack.append, stack.pop, seen.add, order.append  # bound once: hot loop
+    all_seen = seen.issuperset
     while stack:
         node = pop()
         if node is _EMIT:
             emit(pop())
         elif node not in seen:
             see(node)
-            if node.parents:
+            parents = node.parents
+            if parents:
                 push(node)
                 push(_EMIT)
-                for parent in node.parents:
-                    if parent not in seen:
-                        push(parent)
+                # NOTE: two shortcuts, same pushes: one parent is tested directly, without a
+                # loop; many parents are first tested all at once, in C (in a network a
+                # layer's inputs and weights are mostly seen by the time the next row needs them)
+                if len(parents) == 1:
+                    if parents[0] not in seen:
+                        push(parents[0])
+                elif not all_seen(parents):
+                    for parent in parents:
+                        if parent not in seen:
+                            push(parent)
             else:
                 emit(node)
     return order

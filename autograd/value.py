@@ -76,9 +76,15 @@ ZERO = (0.0,)
 MINUS_ONE = (-1.0,)
 
 
+def _is_number(x: object) -> bool:
+    """An int or a float (or another real number), but not a bool."""
+    kind = type(x)  # NOTE: the two usual types first; isinstance(x, Real) is ~10x slower
+    return kind is float or kind is int or (kind is not bool and isinstance(x, Real))
+
+
 def _as_float(data: object) -> float:
     """Turn an int or float (not a bool) into a float; anything else is a TypeError."""
-    if isinstance(data, bool) or not isinstance(data, Real):
+    if not _is_number(data):
         raise TypeError(
             f"Value data must be an int or float, got {type(data).__name__} ({data!r:.60})"
         )
@@ -93,10 +99,10 @@ def _number(operand: object) -> float | None:
     NotImplemented and Python raises TypeError (never a silent coercion of a list or a str)."""
     if type(operand) is float:
         c = operand
-    elif isinstance(operand, bool) or not isinstance(operand, Real):
-        return None
-    else:
+    elif _is_number(operand):
         c = _as_float(operand)
+    else:
+        return None
     if not isfinite(c):
         raise ValueError(f"a constant in an op must be finite, got {c}")
     return c

@@ -10,6 +10,9 @@ What is measured, against karpathy's micrograd 0.1.0 as the baseline:
            micrograd's recursive topological sort cannot go past ~330 steps: it is reported as
            a RecursionError.
 
+  gcfloor  The same chain built from the cheapest possible node (one slotted object, nothing
+           else): its growth with the default GC is a floor no pure-Python graph can beat.
+
   memory   Bytes per term of a sum of 50,000 products, traced with tracemalloc: micrograd's
            plain sum against chainrule's one-node `vsum` (target: at most 0.2x) and its plain sum.
 
@@ -41,11 +44,12 @@ import time
 from collections.abc import Callable
 from importlib.metadata import version
 
-from benchmarks import chain, digits, memory, training
+from benchmarks import chain, digits, gc_floor, memory, training
 from benchmarks.report import Section
 
 WORKLOADS: dict[str, Callable[[bool], Section]] = {
     "chain": chain.run,
+    "gcfloor": gc_floor.run,
     "memory": memory.run,
     "training": training.run,
     "digits": digits.run,

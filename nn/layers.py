@@ -136,7 +136,7 @@ class Layer(Module):
         neurons = self.neurons
         zs = affine([n.w for n in neurons], x, [n.b for n in neurons])
         act = self._act
-        return zs if act is None else [act(z) for z in zs]
+        return zs if act is None else list(map(act, zs))
 
     def parameters(self) -> list[Value]:
         return [p for neuron in self.neurons for p in neuron.parameters()]

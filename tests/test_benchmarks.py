@@ -1,0 +1,37 @@
+"""`make bench` keeps working: its quick runs of the cheap workloads finish and print a verdict.
+
+These check that the benchmark runs, never how fast anything is (speed is the benchmark's job).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]  # benchmarks/ is a folder of the project, not installed
+
+
+@pytest.mark.parametrize("workload", ["gcfloor", "memory"])
+def test_a_quick_benchmark_runs_and_reports(workload: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--only", workload],
+        capture_output=True, text=True, timeout=300, check=False, cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Targets met:" in done.stdout
+    if workload == "gcfloor":
+        assert "added by the collector at n = 100,000" in done.stdout
+    else:
+        assert "vsum / micrograd bytes per term" in done.stdout
+
+
+def test_an_unknown_workload_is_refused_with_the_choices() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--only", "nope"],
+        capture_output=True, text=True, timeout=60, check=False, cwd=ROOT,
+    )
+    assert done.returncode == 2
+    assert "gcfloor" in done.stderr and "chain" in done.stderr
