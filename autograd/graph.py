@@ -37,12 +37,11 @@ def topological_order(root: Value) -> list[Value]:
             if parents:
                 push(node)
                 push(_EMIT)
-                # NOTE: two shortcuts, same pushes: one parent is tested directly, without a
-                # loop; many parents are first tested all at once, in C (in a network a
-                # layer's inputs and weights are mostly seen by the time the next row needs them)
+                # NOTE: two shortcuts. One parent is pushed as it is (if seen already, it is
+                # skipped when popped). Many parents are first tested all at once, in C: in a
+                # network, a layer's inputs and weights are mostly seen by the next row.
                 if len(parents) == 1:
-                    if parents[0] not in seen:
-                        push(parents[0])
+                    push(parents[0])
                 elif not all_seen(parents):
                     for parent in parents:
                         if parent not in seen:
