@@ -95,13 +95,14 @@ def affine(
     if (len(xs) in (0, n) and _ONLY_VALUES.issuperset(map(type, biases))
             and _ONLY_VALUES.issuperset(map(type, chain.from_iterable(rows)))):
         out = []
+        constant_inputs_grads = (*x_data, 1.0)  # d/dwi = xi, d/db = 1: the same for every row
         for weights, bias in zip(rows, biases):
             w_data = list(map(_data, weights))
             z = sum(map(mul, w_data, x_data), bias.data)
             if xs:  # d/dwi = xi, d/dxi = wi, d/db = 1
                 out.append(_node(z, "dot", (*weights, *xs, bias), (*x_data, *w_data, 1.0)))
-            else:  # inputs are constants: d/dwi = xi, d/db = 1
-                out.append(_node(z, "dot", (*weights, bias), (*x_data, 1.0)))
+            else:  # inputs are constants: one tuple of local derivatives serves every row
+                out.append(_node(z, "dot", (*weights, bias), constant_inputs_grads))
         return out
     return [_dot_node(weights, inputs, x_data, bias) for weights, bias in zip(rows, biases)]
 
