@@ -88,6 +88,11 @@ def _as_float(data: object) -> float:
         raise TypeError(
             f"Value data must be an int or float, got {type(data).__name__} ({data!r:.60})"
         )
+    return _to_float(data)
+
+
+def _to_float(data: float) -> float:
+    """A number known to be one (see _is_number) as a float; an int too large is a ValueError."""
     try:
         return float(data)
     except OverflowError:
@@ -100,7 +105,7 @@ def _number(operand: object) -> float | None:
     if type(operand) is float:
         c = operand
     elif _is_number(operand):
-        c = _as_float(operand)
+        c = _to_float(operand)
     else:
         return None
     if not isfinite(c):

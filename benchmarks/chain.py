@@ -28,11 +28,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd import Value, pause_gc
+from autograd import Value
 from benchmarks.graphs import chainrule_nodes, micrograd_nodes
 from benchmarks.micrograd_tanh import micrograd_value
 from benchmarks.report import Section, Target, ratio, table
-from benchmarks.timing import Contender, interleave
+from benchmarks.timing import Contender, interleave, paused
 
 START = 0.5
 SCALE = 1.0001
@@ -102,14 +102,7 @@ class Results:
 def _work(library: str, mode: str, n: int) -> Callable[[], Any]:
     """The timed work: build + backward, inside pause_gc() for the paused mode."""
     chain = CHAINS[library]
-    if mode == GC_ON:
-        return lambda: chain(n)
-
-    def paused() -> Any:
-        with pause_gc():
-            return chain(n)
-
-    return paused
+    return (lambda: chain(n)) if mode == GC_ON else paused(lambda: chain(n))
 
 
 def _count_nodes_once(library: str, n: int, results: Results) -> Callable[[Any], None]:

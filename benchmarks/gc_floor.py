@@ -26,9 +26,8 @@ from __future__ import annotations
 
 import math
 
-from autograd import pause_gc
 from benchmarks.report import Section, table
-from benchmarks.timing import Contender, interleave
+from benchmarks.timing import Contender, interleave, paused
 
 SIZES = {10_000: 11, 1_000_000: 3}  # n -> rounds
 QUICK_SIZES = {10_000: 9, 100_000: 5}
@@ -59,14 +58,7 @@ def floor_chain(n: int) -> Node:
 
 
 def _work(mode: str, n: int):  # noqa: ANN202
-    if mode == "gc on":
-        return lambda: floor_chain(n)
-
-    def paused() -> Node:
-        with pause_gc():
-            return floor_chain(n)
-
-    return paused
+    return (lambda: floor_chain(n)) if mode == "gc on" else paused(lambda: floor_chain(n))
 
 
 def run(quick: bool) -> Section:

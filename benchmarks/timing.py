@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from time import perf_counter_ns
 from typing import Any
 
+from autograd import pause_gc
+
 
 @dataclass(frozen=True)
 class Contender:
@@ -75,6 +77,16 @@ def interleave(contenders: Sequence[Contender]) -> dict[str, Timing]:
                 del result
             gc.collect()
     return timings
+
+
+def paused(run: Callable[[], Any]) -> Callable[[], Any]:
+    """`run`, called inside `autograd.pause_gc()` (the collector off, as `nn.fit` trains)."""
+
+    def run_paused() -> Any:
+        with pause_gc():
+            return run()
+
+    return run_paused
 
 
 def _time_once(run: Callable[[], Any]) -> tuple[int, Any]:

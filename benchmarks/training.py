@@ -16,9 +16,8 @@ import math
 import random
 
 import nn
-from autograd import pause_gc
 from benchmarks.report import Section, Target, ratio, table
-from benchmarks.timing import Contender, interleave
+from benchmarks.timing import Contender, interleave, paused
 
 SPEEDUP_LIMIT = 1 / 75  # chainrule's step time / micrograd's
 FLOOR_LIMIT = 3.0  # chainrule's step time / the float floor's
@@ -76,11 +75,6 @@ def chainrule_step(model: nn.MLP, k: int) -> float:
 
 
 PAUSED = "chainrule, gc paused"
-
-
-def _paused_step(model: nn.MLP, k: int) -> float:
-    with pause_gc():
-        return chainrule_step(model, k)
 
 
 class FloatMLP:
@@ -155,7 +149,7 @@ def run(quick: bool) -> Section:
     contenders = [
         Contender("micrograd", _stepper(lambda k: micrograd_step(mg_model, k)), mg_rounds, 1),
         Contender("chainrule", _stepper(lambda k: chainrule_step(cr_model, k)), cr_rounds, 1),
-        Contender(PAUSED, _stepper(lambda k: _paused_step(cr_model, k)), cr_rounds, 1),
+        Contender(PAUSED, paused(_stepper(lambda k: chainrule_step(cr_model, k))), cr_rounds, 1),
         Contender("float floor", _stepper(floor.step), cr_rounds, 1),
     ]
     sweep = {w: nn.MLP(2, [w, w, 1], seed=1, init="uniform") for w in WIDTHS}
