@@ -25,7 +25,7 @@ class Target:
 
     def line(self, width: int = 0) -> str:
         """One line: what, the measured ratio, the target, PASS or MISS; `what` padded to width."""
-        shown = "n/a" if self.measured is None else f"{self.measured:.2f}"
+        shown = "n/a" if self.measured is None else f"{self.measured:.3g}"
         verdict = "PASS" if self.passed else "MISS"
         note = f"   ({self.note})" if self.note else ""
         return f"{self.what:<{width}}  {shown:>6}   target <= {self.limit:<4g}  {verdict}{note}"

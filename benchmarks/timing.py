@@ -9,6 +9,13 @@ first rounds only, still interleaved with all the others.
 Between two runs, outside the clock, the previous run's result is dropped and `gc.collect()` is
 called, so every run starts from the same clean heap (a freed graph of millions of nodes must not
 be paid for by the next measurement, nor slow down its garbage collections).
+
+A training step is different: a training loop runs steps back to back, and a step's garbage is
+the next step's to collect. micrograd's graph holds reference cycles (each node's `_backward`
+closure refers to the node), so only the cyclic collector frees it, and in a loop that costs
+about as much again as the step. A contender with `in_a_row = k` runs k times per round with no
+collection in between; the first run of a round (on a clean heap) is recorded apart as `fresh_ns`,
+the others as the samples: steps as a loop pays for them.
 """
 
 from __future__ import annotations
@@ -28,7 +35,8 @@ class Contender:
     """One thing to time, in `rounds` recorded runs after `warmup` unrecorded ones.
 
     `run` does the work once; what it returns stays alive until the clock has stopped (so freeing
-    it is never timed), and the first result is handed to `inspect`.
+    it is never timed), and the first result is handed to `inspect`. With `in_a_row` > 1 a round
+    is that many runs back to back, the collector left to do its work as it would in a loop.
     """
 
     name: str
@@ -36,19 +44,29 @@ class Contender:
     rounds: int
     warmup: int = 0
     inspect: Callable[[Any], None] | None = None
+    in_a_row: int = 1
 
 
 @dataclass
 class Timing:
-    """A contender's samples, in nanoseconds per run, or the error that stopped it."""
+    """A contender's samples, in nanoseconds per run, or the error that stopped it.
+
+    With `in_a_row` > 1, `fresh_ns` holds each round's first run (started on a clean heap) and
+    `samples_ns` the runs after it; otherwise every run is a sample and `fresh_ns` stays empty.
+    """
 
     name: str
     samples_ns: list[int] = field(default_factory=list)
+    fresh_ns: list[int] = field(default_factory=list)
     error: str | None = None
 
     @property
     def median_ns(self) -> float | None:
         return statistics.median(self.samples_ns) if self.samples_ns else None
+
+    @property
+    def fresh_median_ns(self) -> float | None:
+        return statistics.median(self.fresh_ns) if self.fresh_ns else None
 
 
 def interleave(contenders: Sequence[Contender]) -> dict[str, Timing]:
@@ -64,17 +82,22 @@ def interleave(contenders: Sequence[Contender]) -> dict[str, Timing]:
             timing = timings[contender.name]
             if timing.error is not None or round_number >= contender.warmup + contender.rounds:
                 continue
-            try:
-                elapsed_ns, result = _time_once(contender.run)
-            except RecursionError:
-                timing.error = "RecursionError"
-            else:
+            for run_in_round in range(contender.in_a_row):
+                try:
+                    elapsed_ns, result = _time_once(contender.run)
+                except RecursionError:
+                    timing.error = "RecursionError"
+                    break
                 if contender.inspect is not None and contender.name not in inspected:
                     inspected.add(contender.name)
                     contender.inspect(result)
-                if round_number >= contender.warmup:
-                    timing.samples_ns.append(elapsed_ns)
                 del result
+                if round_number < contender.warmup:
+                    continue
+                if contender.in_a_row == 1 or run_in_round > 0:
+                    timing.samples_ns.append(elapsed_ns)
+                else:
+                    timing.fresh_ns.append(elapsed_ns)
             gc.collect()
     return timings
 

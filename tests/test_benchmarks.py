@@ -36,3 +36,23 @@ def test_an_unknown_workload_is_refused_with_the_choices() -> None:
     )
     assert done.returncode == 2
     assert "gcfloor" in done.stderr and "chain" in done.stderr
+
+
+def test_runs_in_a_row_share_a_round_without_a_collection_between_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sys.path.insert(0, str(ROOT))
+    from benchmarks import timing
+
+    events: list[str] = []
+    monkeypatch.setattr(timing.gc, "collect", lambda: events.append("collect"))
+    loop = timing.Contender("loop", lambda: events.append("run"), rounds=2, warmup=1, in_a_row=3)
+    single = timing.Contender("single", lambda: None, rounds=2)
+    timings = timing.interleave([loop, single])
+
+    # three rounds (one warm-up) of three runs, collected after each round, never inside one;
+    # the other contender's turn (and its collection) comes between rounds, in its first two
+    assert events == (["run"] * 3 + ["collect"] * 2) * 2 + ["run"] * 3 + ["collect"]
+    assert len(timings["loop"].fresh_ns) == 2  # the first run of each recorded round
+    assert len(timings["loop"].samples_ns) == 4  # the runs after it, as a loop pays for them
+    assert len(timings["single"].samples_ns) == 2 and timings["single"].fresh_ns == []
