@@ -18,7 +18,6 @@ import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from numbers import Real
-from operator import attrgetter
 from typing import TypeVar
 
 from autograd.graph import topological_order
@@ -65,7 +64,6 @@ def is_recording() -> bool:
 
 # ---------------------------------------------------------------------------------------------
 
-_grad = attrgetter("grad")
 isfinite = math.isfinite  # NOTE: a global name is looked up faster than math.isfinite
 
 # Local derivatives that do not depend on the inputs, shared rather than rebuilt for every node.
@@ -471,7 +469,7 @@ def check_grads_finite(order: list[Value], leaves: list[Value]) -> None:
     """
     # One sum is much cheaper than a test per leaf; it is finite exactly when every term is,
     # unless the sum itself overflows, which the exact search below then clears.
-    if isfinite(sum(map(_grad, leaves))):
+    if isfinite(sum([leaf.grad for leaf in leaves])):
         return
     for node in order:  # name the first non-finite node, inputs first
         if not math.isfinite(node.grad):
