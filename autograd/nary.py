@@ -30,11 +30,13 @@ def _listed(items: Iterable[Value | float], what: str) -> Sequence[Value | float
     return items
 
 
-def _operands(items: Sequence[Value | float], what: str) -> tuple[list[Value], list[float]]:
+def operands(items: Sequence[Value | float], what: str) -> tuple[Sequence[Value], list[float]]:
     """The Values among `items`, and the number each item holds (a Value's data, or the number).
 
-    Anything that is neither a Value nor an int/float is a TypeError naming the op.
+    Anything that is neither a Value nor an int/float is a TypeError naming `what`.
     """
+    if _ONLY_VALUES.issuperset(map(type, items)):  # NOTE: the usual case, tested in C
+        return items, [item.data for item in items]
     values, data = [], []
     for item in items:
         if type(item) is Value:
@@ -51,7 +53,7 @@ def _operands(items: Sequence[Value | float], what: str) -> tuple[list[Value], l
 @derivative("sum", "d(x1 + x2 + ... + xn)/dxi = 1")
 def vsum(values: Iterable[Value | float]) -> Value:
     """x1 + x2 + ... + xn as one node;  d/dxi = 1 for every Value xi (numbers are constants)."""
-    parents, data = _operands(_listed(values, "vsum"), "vsum")
+    parents, data = operands(_listed(values, "vsum"), "vsum")
     return _node(math.fsum(data), "sum", tuple(parents), (1.0,) * len(parents))
 
 
@@ -91,23 +93,34 @@ def affine(
     # every weight and bias a Value, as in an MLP, and inputs all Values (a hidden layer) or all
     # numbers (the first layer). The general path below makes exactly the same nodes. Types
     # are tested with map and a set, in C: a loop in Python would take as long as the layer.
-    if _ONLY_VALUES.issuperset(map(type, inputs)):
-        xs, x_data = inputs, [x.data for x in inputs]
-    else:
-        xs, x_data = _operands(inputs, "affine")
+    xs, x_data = operands(inputs, "affine")
     if len(xs) in (0, n) and _ONLY_VALUES.issuperset(map(type, chain(biases, *rows))):
-        out = []
-        # inputs all constants: d/dwi = xi, d/db = 1 is the same tuple for every row
-        constant_inputs_grads = () if xs else (*x_data, 1.0)
-        for weights, bias in zip(rows, biases):
-            w_data = [w.data for w in weights]  # NOTE: faster than map(attrgetter('data'))
-            z = sum(map(mul, w_data, x_data), bias.data)
-            if xs:  # d/dwi = xi, d/dxi = wi, d/db = 1
-                out.append(_node(z, "dot", (*weights, *xs, bias), (*x_data, *w_data, 1.0)))
-            else:  # inputs are constants: one tuple of local derivatives serves every row
-                out.append(_node(z, "dot", (*weights, bias), constant_inputs_grads))
-        return out
+        return dot_rows(rows, biases, xs, x_data)
     return [_dot_node(weights, inputs, x_data, bias) for weights, bias in zip(rows, biases)]
+
+
+def dot_rows(
+    rows: Sequence[Sequence[Value]], biases: Sequence[Value], xs: Sequence[Value],
+    x_data: Sequence[float],
+) -> list[Value]:
+    """One `dot` node per row, w.x + b, with no checks: the fast path of `affine`.
+
+    The caller vouches that every weight and bias is a Value, and that the inputs are all
+    Values (`xs`, whose numbers are `x_data`) or all numbers (`xs` empty, `x_data` the numbers).
+    `affine` checks this first; nn's layers know it (their weights are Values made by their
+    neurons, which cannot be replaced) and check only their inputs, once per model call.
+    """
+    out = []
+    # inputs all constants: d/dwi = xi, d/db = 1 is the same tuple for every row
+    constant_inputs_grads = () if xs else (*x_data, 1.0)
+    for weights, bias in zip(rows, biases):
+        w_data = [w.data for w in weights]  # NOTE: faster than map(attrgetter('data'))
+        z = sum(map(mul, w_data, x_data), bias.data)
+        if xs:  # d/dwi = xi, d/dxi = wi, d/db = 1
+            out.append(_node(z, "dot", (*weights, *xs, bias), (*x_data, *w_data, 1.0)))
+        else:  # inputs are constants: one tuple of local derivatives serves every row
+            out.append(_node(z, "dot", (*weights, bias), constant_inputs_grads))
+    return out
 
 
 def _dot_node(
@@ -116,8 +129,8 @@ def _dot_node(
 ) -> Value:
     """One `dot` node for any mix of Values and numbers: an edge for each Value, whose local
     derivative is its partner in the product (or 1 for the bias)."""
-    w_values, w_data = _operands(weights, "affine")
-    (b_values, (b_data,)) = _operands((bias,), "affine")
+    w_values, w_data = operands(weights, "affine")
+    (b_values, (b_data,)) = operands((bias,), "affine")
     edges = [(w, x) for w, x in zip(weights, x_data) if type(w) is Value]
     edges += [(x, w) for x, w in zip(inputs, w_data) if type(x) is Value]
     edges += [(b, 1.0) for b in b_values]
@@ -130,7 +143,7 @@ def logsumexp(values: Iterable[Value | float]) -> Value:
     """log(e^x1 + ... + e^xn) as one node, computed as m + log(sum e^(xi - m)) with m = max xi,
     so logits of +-1000 neither overflow nor vanish;  d/dxi = softmax(x)i."""
     values = _listed(values, "logsumexp")
-    parents, data = _operands(values, "logsumexp")
+    parents, data = operands(values, "logsumexp")
     m = max(data)
     exps = [math.exp(d - m) for d in data]
     total = math.fsum(exps)

@@ -13,6 +13,7 @@ import random
 from collections.abc import Sequence
 
 from autograd import Value, affine, dot
+from autograd.nary import dot_rows, operands
 from nn.module import Module
 
 # name -> how a neuron's pre-activation z becomes its output
@@ -83,11 +84,24 @@ class Neuron(Module):
         self.activation = _check_activation(activation)
         self.init = DEFAULT_INIT[activation] if init is None else init
         rng = _rng(seed)
-        self.w = [
+        self._w = tuple(
             Value(initial_weight(rng, self.init, nin, fan_out), f"{name}w{i}") for i in range(nin)
-        ]
-        self.b = Value(0.0, f"{name}b")
+        )
+        self._b = Value(0.0, f"{name}b")
         self._act = ACTIVATIONS[activation]
+
+    # The weights and the bias are fixed when the neuron is made (a tuple and read-only
+    # attributes): training changes their `.data`, never the Values themselves. So a Layer can
+    # trust them to be Values without testing every one on every call.
+    @property
+    def w(self) -> tuple[Value, ...]:
+        """The weights, one per input (change a weight through its `.data`)."""
+        return self._w
+
+    @property
+    def b(self) -> Value:
+        """The bias (change it through its `.data`)."""
+        return self._b
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
         if len(x) != self.nin:
@@ -132,9 +146,20 @@ class Layer(Module):
     def __call__(self, x: Sequence[Value | float]) -> list[Value]:
         if len(x) != self.nin:
             raise ValueError(f"this layer takes {self.nin} inputs, got {len(x)}")
-        # The same nodes as [neuron(x) for neuron in self.neurons]; `affine` reads x once.
+        return self._forward(x, *operands(x, "this layer"))
+
+    def _forward(
+        self, x: Sequence[Value | float], xs: Sequence[Value], x_data: Sequence[float]
+    ) -> list[Value]:
+        """act(W.x + b) for inputs already checked: `xs` the Values among x, `x_data` its numbers.
+
+        The same nodes as [neuron(x) for neuron in self.neurons], one `dot` node per neuron.
+        """
         neurons = self.neurons
-        zs = affine([n.w for n in neurons], x, [n.b for n in neurons])
+        if 0 < len(xs) < len(x_data):  # a mix of Values and numbers: affine's general path
+            zs = affine([n.w for n in neurons], x, [n.b for n in neurons])
+        else:  # NOTE: the weights are the neurons' own Values, so dot_rows needs no checks
+            zs = dot_rows([n._w for n in neurons], [n._b for n in neurons], xs, x_data)
         act = self._act
         return zs if act is None else list(map(act, zs))
 
@@ -187,8 +212,10 @@ class MLP(Module):
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
         if len(x) != self.nin:
             raise ValueError(f"this MLP takes {self.nin} inputs, got {len(x)}")
+        xs, x_data = operands(x, "this MLP")  # checked once, here: each layer then makes Values
         for layer in self.layers:
-            x = layer(x)
+            x = layer._forward(x, xs, x_data)
+            xs, x_data = x, [v.data for v in x]
         return x[0] if len(x) == 1 else x
 
     def parameters(self) -> list[Value]:

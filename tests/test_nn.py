@@ -180,3 +180,76 @@ def test_a_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
         MLP(2, [3, 1], seed=9).save(path)
     assert path.read_bytes() == before
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def _same_graph(a: Value, b: Value) -> bool:
+    """Two graphs made of the same ops, numbers and local derivatives over the same leaves."""
+    if not a.parents or not b.parents:
+        return a is b
+    return (a.op == b.op and a.data == b.data and a.local_grads == b.local_grads
+            and len(a.parents) == len(b.parents)
+            and all(_same_graph(p, q) for p, q in zip(a.parents, b.parents)))
+
+
+_INPUTS = st.lists(st.one_of(st.floats(-3, 3), st.integers(-3, 3),
+                             st.floats(-3, 3).map(Value)), min_size=1, max_size=4)
+
+
+@settings(max_examples=80, deadline=None)
+@given(_INPUTS, st.integers(1, 4), st.sampled_from(["relu", "tanh", "linear"]),
+       st.integers(0, 2**16))
+def test_a_layer_makes_one_dot_node_per_neuron(x, nout, activation, seed):
+    """Layers skip re-checking their own weights; each neuron is still exactly dot's node:
+    parents (*w, *the Values among x, b), local derivatives (*x, *w of the Value inputs, 1)."""
+    layer = Layer(len(x), nout, activation=activation, seed=seed)
+    numbers = [xi.data if isinstance(xi, Value) else float(xi) for xi in x]
+    for neuron, out in zip(layer.neurons, layer(x), strict=True):
+        z = out if activation == "linear" else out.parents[0]
+        assert out.op == ("dot" if activation == "linear" else activation)
+        w = [wi.data for wi in neuron.w]
+        assert z.op == "dot"
+        assert z.parents == (*neuron.w, *[xi for xi in x if isinstance(xi, Value)], neuron.b)
+        assert z.local_grads == (*numbers, *[wi for wi, xi in zip(w, x)
+                                              if isinstance(xi, Value)], 1.0)
+        assert z.data == pytest.approx(sum(a * b for a, b in zip(w, numbers)) + neuron.b.data,
+                                       rel=1e-12, abs=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(1, 4), min_size=1, max_size=3), st.integers(0, 2**16),
+       st.lists(st.floats(-3, 3), min_size=2, max_size=2), st.booleans())
+def test_an_mlp_is_its_layers_in_sequence(widths, seed, numbers, as_values):
+    """The MLP checks its input once and passes each layer's outputs on unchecked: the graph
+    is the one its layers make when called one after another."""
+    model = MLP(2, widths, activation="tanh", seed=seed)
+    x = [Value(v) for v in numbers] if as_values else numbers
+    out, chained = model(x), x
+    for layer in model.layers:
+        chained = layer(chained)
+    assert all(map(_same_graph, out if isinstance(out, list) else [out], chained))
+
+
+def test_a_neurons_weights_change_only_through_their_data():
+    neuron = Neuron(2, activation="linear", seed=0)
+    with pytest.raises(AttributeError):
+        neuron.w = [Value(1.0), Value(2.0)]
+    with pytest.raises(AttributeError):
+        neuron.b = 3.0
+    with pytest.raises(TypeError):
+        neuron.w[0] = 1.0
+    neuron.w[0].data, neuron.w[1].data, neuron.b.data = 2.0, -1.0, 0.5  # what training does
+    layer = Layer(2, 1, activation="linear", seed=0)
+    layer.neurons[0].w[0].data, layer.neurons[0].w[1].data = 2.0, -1.0
+    assert neuron([3.0, 4.0]).data == 2.5 and layer([3.0, 4.0])[0].data == 2.0
+
+
+@pytest.mark.parametrize("make, name", [(lambda: MLP(2, [3, 1], seed=0), "this MLP"),
+                                        (lambda: Layer(2, 3, seed=0), "this layer")])
+def test_models_check_their_inputs_once_and_say_what_is_wrong(make, name):
+    model = make()
+    with pytest.raises(TypeError, match=f"{name} takes Values or numbers, got str"):
+        model([1.0, "2"])
+    with pytest.raises(ValueError, match="must be finite"):
+        model([1.0, float("nan")])
+    with pytest.raises(ValueError, match="takes 2 inputs, got 3"):
+        model([1.0, 2.0, 3.0])
