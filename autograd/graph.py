@@ -34,26 +34,18 @@ def topological_order(root: Value) -> list[Value]:
         elif node not in seen:
             see(node)
             parents = node.parents
-            # NOTE: a node whose parents are all seen goes straight into the order: they are
-            # already there (a seen node not yet in the order is one we are still below, and a
-            # parent of ours cannot be). In a network a layer's weights and inputs are mostly
-            # seen by the next row; testing them all at once with issuperset runs in C.
-            if not parents:
-                emit(node)
-            elif len(parents) == 1:
-                parent = parents[0]
-                if parent in seen:
-                    emit(node)
-                else:
-                    push(node)
-                    push(_EMIT)
-                    push(parent)
-            elif all_seen(parents):
-                emit(node)
-            else:
+            if parents:
                 push(node)
                 push(_EMIT)
-                for parent in parents:
-                    if parent not in seen:
-                        push(parent)
+                # NOTE: two shortcuts. One parent is pushed as it is (if seen already, it is
+                # skipped when popped). Many parents are first tested all at once, in C: in a
+                # network, a layer's inputs and weights are mostly seen by the next row.
+                if len(parents) == 1:
+                    push(parents[0])
+                elif not all_seen(parents):
+                    for parent in parents:
+                        if parent not in seen:
+                            push(parent)
+            else:
+                emit(node)
     return order
