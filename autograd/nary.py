@@ -33,7 +33,8 @@ def _listed(items: Iterable[Value | float], what: str) -> Sequence[Value | float
 def operands(items: Sequence[Value | float], what: str) -> tuple[Sequence[Value], list[float]]:
     """The Values among `items`, and the number each item holds (a Value's data, or the number).
 
-    Anything that is neither a Value nor an int/float is a TypeError naming `what`.
+    Anything that is neither a Value nor an int/float is a TypeError naming `what`. When every
+    item is a Value, the Values returned are `items` itself, not a copy.
     """
     if _ONLY_VALUES.issuperset(map(type, items)):  # NOTE: the usual case, tested in C
         return items, [item.data for item in items]
@@ -111,12 +112,13 @@ def dot_rows(
     neurons, which cannot be replaced) and check only their inputs, once per model call.
     """
     out = []
+    inputs_are_values = len(xs) > 0  # (len, not truth: xs may be a caller's numpy array)
     # inputs all constants: d/dwi = xi, d/db = 1 is the same tuple for every row
-    constant_inputs_grads = () if xs else (*x_data, 1.0)
+    constant_inputs_grads = () if inputs_are_values else (*x_data, 1.0)
     for weights, bias in zip(rows, biases):
         w_data = [w.data for w in weights]  # NOTE: faster than map(attrgetter('data'))
         z = sum(map(mul, w_data, x_data), bias.data)
-        if xs:  # d/dwi = xi, d/dxi = wi, d/db = 1
+        if inputs_are_values:  # d/dwi = xi, d/dxi = wi, d/db = 1
             out.append(_node(z, "dot", (*weights, *xs, bias), (*x_data, *w_data, 1.0)))
         else:  # inputs are constants: one tuple of local derivatives serves every row
             out.append(_node(z, "dot", (*weights, bias), constant_inputs_grads))

@@ -136,7 +136,9 @@ def run(quick: bool) -> Section:
         f"(all epochs: {', '.join(f'{s:.2f}' for s in seconds)})",
         f"  held-out accuracy: {accuracy:.1%} of 360 images",
         "",
-        f"One minibatch of {BATCH} (forward + mean cross-entropy + backward), interleaved medians:",
+        f"One minibatch of {BATCH} (forward + mean cross-entropy + backward), interleaved medians,",
+        "each on a freshly collected heap (micrograd's cyclic garbage collected outside the clock,",
+        "so its figure and the estimate below are lower than a training loop would see):",
         "",
         *table(
             ["way", "seconds per minibatch", "runs"],

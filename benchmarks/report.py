@@ -28,7 +28,7 @@ class Target:
         shown = "n/a" if self.measured is None else f"{self.measured:.3g}"
         verdict = "PASS" if self.passed else "MISS"
         note = f"   ({self.note})" if self.note else ""
-        return f"{self.what:<{width}}  {shown:>6}   target <= {self.limit:<4g}  {verdict}{note}"
+        return f"{self.what:<{width}}  {shown:>7}   target <= {self.limit:<6.3g}  {verdict}{note}"
 
 
 @dataclass

@@ -6,15 +6,16 @@ contender alike. Each sample is one run; its median over the rounds ignores the 
 A contender may ask for fewer rounds than the others (a slow one): it then takes part in the
 first rounds only, still interleaved with all the others.
 
-Between two runs, outside the clock, the previous run's result is dropped and `gc.collect()` is
-called, so every run starts from the same clean heap (a freed graph of millions of nodes must not
-be paid for by the next measurement, nor slow down its garbage collections).
+A contender's turn in a round is one run, or `in_a_row` runs back to back (below). Before the
+first round and after every turn, outside the clock, `gc.collect()` is called, so every turn
+starts from the same clean heap (a freed graph of millions of nodes must not be paid for by the
+next measurement, nor slow down its garbage collections).
 
 A training step is different: a training loop runs steps back to back, and a step's garbage is
 the next step's to collect. micrograd's graph holds reference cycles (each node's `_backward`
 closure refers to the node), so only the cyclic collector frees it, and in a loop that costs
-about as much again as the step. A contender with `in_a_row = k` runs k times per round with no
-collection in between; the first run of a round (on a clean heap) is recorded apart as `fresh_ns`,
+about as much again as the step. A contender with `in_a_row = k` runs k times per turn with no
+collection in between; the first run of a turn (on a clean heap) is recorded apart as `fresh_ns`,
 the others as the samples: steps as a loop pays for them.
 """
 
@@ -35,8 +36,9 @@ class Contender:
     """One thing to time, in `rounds` recorded runs after `warmup` unrecorded ones.
 
     `run` does the work once; what it returns stays alive until the clock has stopped (so freeing
-    it is never timed), and the first result is handed to `inspect`. With `in_a_row` > 1 a round
-    is that many runs back to back, the collector left to do its work as it would in a loop.
+    it is never timed), and the last result of the first turn is handed to `inspect`. With
+    `in_a_row` > 1 a turn is that many runs back to back, the collector left to do its work as it
+    would in a loop.
     """
 
     name: str
@@ -45,6 +47,10 @@ class Contender:
     warmup: int = 0
     inspect: Callable[[Any], None] | None = None
     in_a_row: int = 1
+
+    def __post_init__(self) -> None:
+        if self.rounds < 1 or self.warmup < 0 or self.in_a_row < 1:
+            raise ValueError(f"{self.name}: rounds and in_a_row must be >= 1, warmup >= 0")
 
 
 @dataclass
@@ -70,13 +76,14 @@ class Timing:
 
 
 def interleave(contenders: Sequence[Contender]) -> dict[str, Timing]:
-    """Run every contender once per round, in turn, until each has had its warm-up and rounds.
+    """Give every contender a turn per round, in order, until each has had its warm-up and rounds.
 
     A contender that raises RecursionError (micrograd's recursive topological sort on a deep
     graph) is recorded as failed and left out of the later rounds; any other error propagates.
     """
     timings = {contender.name: Timing(contender.name) for contender in contenders}
     inspected: set[str] = set()
+    gc.collect()  # the first turn starts from a clean heap too
     for round_number in range(max(c.warmup + c.rounds for c in contenders)):
         for contender in contenders:
             timing = timings[contender.name]
@@ -88,7 +95,9 @@ def interleave(contenders: Sequence[Contender]) -> dict[str, Timing]:
                 except RecursionError:
                     timing.error = "RecursionError"
                     break
-                if contender.inspect is not None and contender.name not in inspected:
+                # inspect after the turn's last run: its garbage must not land on a timed run
+                last_of_turn = run_in_round == contender.in_a_row - 1
+                if last_of_turn and contender.inspect and contender.name not in inspected:
                     inspected.add(contender.name)
                     contender.inspect(result)
                 del result

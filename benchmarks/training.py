@@ -150,16 +150,17 @@ def run(quick: bool) -> Section:
     mg_model = mnn.MLP(2, [16, 16, 1])
     cr_model = nn.MLP(2, [16, 16, 1], seed=1337, init="uniform")
     floor = FloatMLP([2, 16, 16, 1], seed=1337)
-    # rounds of steps in a row: (micrograd's, the others'); a round's first step is the isolated one
+    # (rounds, steps in a row per turn): micrograd's, then the others'; each after a warm-up
+    # turn. A turn's first step is the isolated one.
     (mg_rounds, mg_row), (cr_rounds, cr_row) = ((2, 2), (4, 4)) if quick else ((4, 3), (10, 5))
     contenders = [
-        Contender("micrograd", _stepper(lambda k: micrograd_step(mg_model, k)), mg_rounds,
+        Contender("micrograd", _stepper(lambda k: micrograd_step(mg_model, k)), mg_rounds, 1,
                   in_a_row=mg_row),
-        Contender("chainrule", _stepper(lambda k: chainrule_step(cr_model, k)), cr_rounds,
+        Contender("chainrule", _stepper(lambda k: chainrule_step(cr_model, k)), cr_rounds, 1,
                   in_a_row=cr_row),
-        Contender(PAUSED, paused(_stepper(lambda k: chainrule_step(cr_model, k))), cr_rounds,
+        Contender(PAUSED, paused(_stepper(lambda k: chainrule_step(cr_model, k))), cr_rounds, 1,
                   in_a_row=cr_row),
-        Contender("float floor", _stepper(floor.step), cr_rounds, in_a_row=cr_row),
+        Contender("float floor", _stepper(floor.step), cr_rounds, 1, in_a_row=cr_row),
     ]
     sweep = {w: nn.MLP(2, [w, w, 1], seed=1, init="uniform") for w in WIDTHS}
     contenders += [

@@ -46,7 +46,7 @@ SATURATED_SHARE = 0.9  # ... on at least 90% of the samples
 PEAK_SLOPE = {"tanh": 1.0, "sigmoid": 0.25}
 
 
-def network_layers(model: Module) -> list[list[Neuron]]:
+def network_layers(model: Module) -> list[Sequence[Neuron]]:
     """The model's neurons, layer by layer: an MLP's layers, a Layer alone, or a lone Neuron."""
     if isinstance(model, MLP):
         return [layer.neurons for layer in model.layers]

@@ -2,6 +2,11 @@
 
 A neuron computes  act(w . x + b)  as ONE `dot` node plus one activation node, so its picture and
 its backward pass stay small: d(w.x + b)/dwi = xi, d/dxi = wi, d/db = 1.
+
+A model's structure (its layers, their neurons, each neuron's weights) is fixed when it is
+built; training changes only numbers, each parameter's `.data`. So a model checks its input once
+and then trusts its own parts.
+
 Weights start random, biases at zero: with equal weights every neuron of a layer would compute
 the same output and receive the same gradient, so they would stay copies of each other forever.
 """
@@ -138,10 +143,15 @@ class Layer(Module):
         self.init = DEFAULT_INIT[activation] if init is None else init
         self._act = ACTIVATIONS[activation]  # the function every neuron holds as its _act
         rng = _rng(seed)
-        self.neurons = [
+        self._neurons = tuple(
             Neuron(nin, activation, rng, self.init, fan_out=nout, name=f"{name}n{j}.")
             for j in range(nout)
-        ]
+        )
+
+    @property
+    def neurons(self) -> tuple[Neuron, ...]:
+        """The neurons, fixed when the layer is made (as their weights are)."""
+        return self._neurons
 
     def __call__(self, x: Sequence[Value | float]) -> list[Value]:
         if len(x) != self.nin:
@@ -155,10 +165,14 @@ class Layer(Module):
 
         The same nodes as [neuron(x) for neuron in self.neurons], one `dot` node per neuron.
         """
-        neurons = self.neurons
+        if len(x_data) != self.nin:
+            raise ValueError(f"this layer takes {self.nin} inputs, got {len(x_data)}")
+        neurons = self._neurons
         if 0 < len(xs) < len(x_data):  # a mix of Values and numbers: affine's general path
             zs = affine([n.w for n in neurons], x, [n.b for n in neurons])
-        else:  # NOTE: the weights are the neurons' own Values, so dot_rows needs no checks
+        else:  # NOTE: no checks needed by dot_rows: a model's structure is fixed when it is
+            # built (tuples behind read-only attributes), so every neuron has nin weights, and
+            # they and its bias are the Values it made (training changes only their .data)
             zs = dot_rows([n._w for n in neurons], [n._b for n in neurons], xs, x_data)
         act = self._act
         return zs if act is None else list(map(act, zs))
@@ -200,20 +214,25 @@ class MLP(Module):
         self.seed = seed
         rng = _rng(seed)
         sizes = [nin, *self.nouts]
-        self.layers = [
+        self._layers = tuple(
             Layer(
                 sizes[i], sizes[i + 1],
                 activation if i < len(self.nouts) - 1 else output_activation,
                 rng, init, name=f"L{i}.",
             )
             for i in range(len(self.nouts))
-        ]
+        )
+
+    @property
+    def layers(self) -> tuple[Layer, ...]:
+        """The layers, first to last, fixed when the MLP is made."""
+        return self._layers
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
         if len(x) != self.nin:
             raise ValueError(f"this MLP takes {self.nin} inputs, got {len(x)}")
         xs, x_data = operands(x, "this MLP")  # checked once, here: each layer then makes Values
-        for layer in self.layers:
+        for layer in self._layers:
             x = layer._forward(x, xs, x_data)
             xs, x_data = x, [v.data for v in x]
         return x[0] if len(x) == 1 else x

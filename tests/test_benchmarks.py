@@ -50,9 +50,11 @@ def test_runs_in_a_row_share_a_round_without_a_collection_between_them(
     single = timing.Contender("single", lambda: None, rounds=2)
     timings = timing.interleave([loop, single])
 
-    # three rounds (one warm-up) of three runs, collected after each round, never inside one;
-    # the other contender's turn (and its collection) comes between rounds, in its first two
-    assert events == (["run"] * 3 + ["collect"] * 2) * 2 + ["run"] * 3 + ["collect"]
+    # a collection first, then three turns (one warm-up) of three runs, collected after each
+    # turn, never inside one; the other contender's turn (and collection) comes in between
+    assert events == ["collect"] + (["run"] * 3 + ["collect"] * 2) * 2 + ["run"] * 3 + ["collect"]
     assert len(timings["loop"].fresh_ns) == 2  # the first run of each recorded round
     assert len(timings["loop"].samples_ns) == 4  # the runs after it, as a loop pays for them
     assert len(timings["single"].samples_ns) == 2 and timings["single"].fresh_ns == []
+    with pytest.raises(ValueError, match="in_a_row must be >= 1"):
+        timing.Contender("none", lambda: None, rounds=1, in_a_row=0)

@@ -253,3 +253,27 @@ def test_models_check_their_inputs_once_and_say_what_is_wrong(make, name):
         model([1.0, float("nan")])
     with pytest.raises(ValueError, match="takes 2 inputs, got 3"):
         model([1.0, 2.0, 3.0])
+
+
+def test_a_models_structure_is_fixed_when_it_is_built():
+    """Layers and MLPs trust their own parts, so those parts cannot be swapped afterwards."""
+    model = MLP(2, [3, 1], seed=0)
+    with pytest.raises(TypeError):
+        model.layers[1] = Layer(2, 1)
+    with pytest.raises(TypeError):
+        model.layers[0].neurons[1] = Neuron(3)
+    with pytest.raises(AttributeError):
+        model.layers = [Layer(2, 1)]
+    with pytest.raises(AttributeError):
+        model.layers[0].neurons = [Neuron(2)]
+    with pytest.raises(ValueError, match="this layer takes 3 inputs, got 2"):
+        model.layers[1]._forward([1.0, 2.0], [], [1.0, 2.0])
+
+
+def test_a_numpy_array_of_values_is_an_input_like_a_list():
+    import numpy as np  # installed with the plots extra (matplotlib needs it)
+
+    x = [Value(1.0), Value(-2.0)]
+    model = MLP(2, [3, 2], seed=0)
+    for a, b in zip(model(np.array(x, dtype=object)), model(x), strict=True):
+        assert _same_graph(a, b)
