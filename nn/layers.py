@@ -147,6 +147,9 @@ class Layer(Module):
             Neuron(nin, activation, rng, self.init, fan_out=nout, name=f"{name}n{j}.")
             for j in range(nout)
         )
+        # W and b as dot_rows reads them: the structure never changes, so gathered once
+        self._rows = tuple(n.w for n in self._neurons)
+        self._biases = tuple(n.b for n in self._neurons)
 
     @property
     def neurons(self) -> tuple[Neuron, ...]:
@@ -167,13 +170,12 @@ class Layer(Module):
         """
         if len(x_data) != self.nin:
             raise ValueError(f"this layer takes {self.nin} inputs, got {len(x_data)}")
-        neurons = self._neurons
         if 0 < len(xs) < len(x_data):  # a mix of Values and numbers: affine's general path
-            zs = affine([n.w for n in neurons], x, [n.b for n in neurons])
+            zs = affine(self._rows, x, self._biases)
         else:  # NOTE: no checks needed by dot_rows: a model's structure is fixed when it is
             # built (tuples behind read-only attributes), so every neuron has nin weights, and
             # they and its bias are the Values it made (training changes only their .data)
-            zs = dot_rows([n._w for n in neurons], [n._b for n in neurons], xs, x_data)
+            zs = dot_rows(self._rows, self._biases, xs, x_data)
         act = self._act
         return zs if act is None else list(map(act, zs))
 
