@@ -53,6 +53,15 @@ def _check_count(value: object, what: str) -> int:
     return value
 
 
+def _check_input_count(x: Sequence[Value | float], nin: int, what: str) -> None:
+    """A model's input is an ordered list of `nin` numbers or Values (a set or dict has no order
+    the model could rely on)."""
+    if isinstance(x, (set, frozenset, dict)):
+        raise TypeError(f"{what} takes a list of inputs, got a {type(x).__name__} (no order)")
+    if len(x) != nin:
+        raise ValueError(f"{what} takes {nin} inputs, got {len(x)}")
+
+
 def _rng(seed: int | None | random.Random) -> random.Random:
     if isinstance(seed, random.Random):
         return seed
@@ -109,9 +118,9 @@ class Neuron(Module):
         return self._b
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
-        if len(x) != self.nin:
-            raise ValueError(f"this neuron takes {self.nin} inputs, got {len(x)}")
-        z = dot(self.w, x, self.b)
+        _check_input_count(x, self.nin, "this neuron")
+        operands(x, "this neuron")  # a bad input is named as this neuron's, not dot's
+        z = dot(self._w, x, self._b)
         return z if self._act is None else self._act(z)
 
     def parameters(self) -> list[Value]:
@@ -157,8 +166,7 @@ class Layer(Module):
         return self._neurons
 
     def __call__(self, x: Sequence[Value | float]) -> list[Value]:
-        if len(x) != self.nin:
-            raise ValueError(f"this layer takes {self.nin} inputs, got {len(x)}")
+        _check_input_count(x, self.nin, "this layer")
         return self._forward(x, *operands(x, "this layer"))
 
     def _forward(
@@ -231,8 +239,7 @@ class MLP(Module):
         return self._layers
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
-        if len(x) != self.nin:
-            raise ValueError(f"this MLP takes {self.nin} inputs, got {len(x)}")
+        _check_input_count(x, self.nin, "this MLP")
         xs, x_data = operands(x, "this MLP")  # checked once, here: each layer then makes Values
         for layer in self._layers:
             x = layer._forward(x, xs, x_data)

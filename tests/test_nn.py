@@ -244,7 +244,8 @@ def test_a_neurons_weights_change_only_through_their_data():
 
 
 @pytest.mark.parametrize("make, name", [(lambda: MLP(2, [3, 1], seed=0), "this MLP"),
-                                        (lambda: Layer(2, 3, seed=0), "this layer")])
+                                        (lambda: Layer(2, 3, seed=0), "this layer"),
+                                        (lambda: Neuron(2, seed=0), "this neuron")])
 def test_models_check_their_inputs_once_and_say_what_is_wrong(make, name):
     model = make()
     with pytest.raises(TypeError, match=f"{name} takes Values or numbers, got str"):
@@ -253,6 +254,8 @@ def test_models_check_their_inputs_once_and_say_what_is_wrong(make, name):
         model([1.0, float("nan")])
     with pytest.raises(ValueError, match="takes 2 inputs, got 3"):
         model([1.0, 2.0, 3.0])
+    with pytest.raises(TypeError, match=f"{name} takes a list of inputs, got a set"):
+        model({1.0, 2.0})
 
 
 def test_a_models_structure_is_fixed_when_it_is_built():
