@@ -15,6 +15,7 @@ import ast
 import html
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 from autograd.files import write_atomically
 
@@ -92,6 +93,13 @@ def demo_title(path: Path) -> str:
     return doc.strip().splitlines()[0]
 
 
+def link(name: str) -> str:
+    """A file name as a relative URL inside an attribute: percent-encoded first, so '#', '?',
+    '%' and spaces stay part of the name (not a fragment, a query or an escape), then
+    HTML-escaped for the quotes."""
+    return html.escape(quote(name))
+
+
 def caption(stem: str) -> str:
     if stem in CAPTIONS:
         return html.escape(CAPTIONS[stem])
@@ -105,24 +113,26 @@ def section(demo: Path, out_dir: Path) -> str:
     parts = [f'<h2 id="d{number}">{html.escape(demo_title(demo))} '
              f"<small>demos/{html.escape(demo.name)}</small></h2>"]
     if not files:
-        parts.append(f"<p>No pictures yet: run <code>python demos/{demo.name}</code>.</p>")
+        parts.append("<p>No pictures yet: run "
+                     f"<code>python demos/{html.escape(demo.name)}</code>.</p>")
     for path in files:
-        name = html.escape(path.name)
         if path.suffix == ".png":
             svg = path.with_suffix(".svg")
-            target = html.escape(svg.name if svg.exists() else path.name)
+            target = link(svg.name if svg.exists() else path.name)
             alt = html.escape(CAPTIONS.get(path.stem, path.stem))
-            parts.append(f'<figure><a href="{target}"><img src="{name}" alt="{alt}" '
+            parts.append(f'<figure><a href="{target}"><img src="{link(path.name)}" alt="{alt}" '
                          f'loading="lazy"></a><figcaption>{caption(path.stem)}</figcaption>'
                          "</figure>")
         else:
-            parts.append(f'<figure><a class="page" href="{name}">open {name}</a>'
+            parts.append(f'<figure><a class="page" href="{link(path.name)}">open '
+                         f"{html.escape(path.name)}</a>"
                          f"<figcaption>{caption(path.stem)}</figcaption></figure>")
     return "\n".join(parts)
 
 
-def build(out_dir: Path) -> Path:
-    demos = sorted(DEMOS.glob("[0-9][0-9]_*.py"))
+def build(out_dir: Path, demos_dir: Path = DEMOS) -> Path:
+    """Write out_dir/index.html over the pictures in out_dir of the demos in `demos_dir`."""
+    demos = sorted(demos_dir.glob("[0-9][0-9]_*.py"))
     nav = " ".join(f'<a href="#d{d.stem[:2]}">{d.stem[:2]}</a>' for d in demos)
     body = "\n".join(section(demo, out_dir) for demo in demos)
     page = f"""<!DOCTYPE html>

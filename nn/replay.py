@@ -24,6 +24,7 @@ import html
 import json
 import math
 import os
+import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -169,6 +170,22 @@ def _inline_svg(svg: str) -> str:
     return body
 
 
+def _fill(template: str, **values: str) -> str:
+    """Replace each {{NAME}} in one pass, so text put in is never scanned for more {{...}}
+    (a title "{{DATA}}" stays those eight characters)."""
+    return re.sub(r"\{\{([A-Z]+)\}\}", lambda m: values[m.group(1)], template)
+
+
+def _script_json(data: object) -> str:
+    """JSON to put inside <script type="application/json">, where the HTML parser, not JSON,
+    decides where the element ends: '</script>' would end it and '<!--<script>' would make
+    the parser run past its end into the next script. So no '<', '>' or '&' survives, nor the
+    line separators U+2028 / U+2029; each becomes its \\u escape, which JSON.parse reads back.
+    (Outside strings JSON has none of these characters, so only strings change.)"""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return re.sub("[<>&\u2028\u2029]", lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def save_training_replay(
     path: str | os.PathLike, recorder: TrainingRecorder, title: str = "Training replay"
 ) -> Path:
@@ -179,6 +196,8 @@ def save_training_replay(
         raise TypeError(f"expected a TrainingRecorder, got {type(recorder).__name__}")
     if not recorder.frames:
         raise ValueError("the recorder holds no frames: record at least one epoch first")
+    if not isinstance(title, str):
+        raise TypeError(f"title must be a str (the page heading), got {type(title).__name__}")
     model = recorder.model
     if shutil.which("dot") is None:
         raise GraphvizMissingError(INSTALL_GRAPHVIZ)
@@ -208,11 +227,8 @@ def save_training_replay(
             for f in recorder.frames
         ],
     }
-    # NOTE: "</" inside a <script> would end it early; "<\/" means the same to JSON
-    payload = json.dumps(data, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
-    page = (_TEMPLATE.replace("%TITLE%", html.escape(title))
-            .replace("%SVG%", _inline_svg(svg))
-            .replace("%DATA%", payload))
+    page = _fill(_TEMPLATE, TITLE=html.escape(title), SVG=_inline_svg(svg),
+                 DATA=_script_json(data))
     path = Path(path)
     write_atomically(path, page)
     return path
@@ -222,7 +238,7 @@ _TEMPLATE = """<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>%TITLE%</title>
+<title>{{TITLE}}</title>
 <style>
   body { font-family: Helvetica, Arial, sans-serif; margin: 16px 24px; color: #222; }
   h1 { font-size: 20px; margin: 0 0 6px; }
@@ -239,7 +255,7 @@ _TEMPLATE = """<!DOCTYPE html>
 </style>
 </head>
 <body>
-<h1>%TITLE%</h1>
+<h1>{{TITLE}}</h1>
 <div class="controls">
   <button id="play" type="button">Play</button>
   <input id="slider" type="range" min="0" max="0" value="0" step="1" aria-label="frame">
@@ -258,7 +274,7 @@ _TEMPLATE = """<!DOCTYPE html>
   </div>
   <div class="panel">
     <h2 id="network-title">Network: weights</h2>
-    <div id="network">%SVG%</div>
+    <div id="network">{{SVG}}</div>
     <p class="note">One line per weight: blue positive, orange negative, width |w| (or |dL/dw|)
     relative to the largest in this frame. Grey units are dead relus, red-bordered ones
     saturated, on the training points.</p>
@@ -269,7 +285,7 @@ _TEMPLATE = """<!DOCTYPE html>
     <p class="note">Loss of each epoch as training measured it.</p>
   </div>
 </div>
-<script id="replay-data" type="application/json">%DATA%</script>
+<script id="replay-data" type="application/json">{{DATA}}</script>
 <script>
 "use strict";
 const D = JSON.parse(document.getElementById("replay-data").textContent);

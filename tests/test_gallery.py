@@ -1,6 +1,7 @@
 """The gallery (demos/gallery.py -> out/index.html) shows every picture the demos write, a
 sentence each, and opens cleanly in real headless Chromium (fixtures in conftest.py)."""
 
+import json
 import re
 import subprocess
 import sys
@@ -65,5 +66,39 @@ def test_every_step_through_and_replay_page_linked_opens_without_errors(gallery,
     for name in pages:
         browser_page.open(gallery.parent / name)
         assert browser_page.page.locator("svg").count() >= 1, name
+    assert browser_page.errors == []
+    assert browser_page.external_requests == []
+
+
+def test_file_names_with_url_characters_link_to_their_own_files(tmp_path, browser_page):
+    """'#', '?', '%', spaces and quotes in a file name: each picture loads and each link opens
+    that very file (not a fragment, a query or a percent-decoded other name)."""
+    from test_injection import HOSTILE_FILES, hostile_gallery
+
+    index = hostile_gallery(tmp_path)
+    browser_page.open(index)
+    page = browser_page.page
+    page.evaluate("document.querySelectorAll('img').forEach(i => i.loading = 'eager')")
+    page.wait_for_function("Array.from(document.images).every(i => i.complete)",
+                           timeout=30_000)
+    images = page.evaluate("Array.from(document.images).map(i => [i.src, i.naturalWidth])")
+    assert [w for _, w in images] == [1] * len(images), f"images that did not load: {images}"
+    links = page.evaluate("""Array.from(document.querySelectorAll('figure a')).map(a => {
+        const url = new URL(a.href);
+        return [decodeURIComponent(url.pathname.split('/').pop()), url.search, url.hash];
+    })""")
+    linked = [name for name, search, fragment in links if search == fragment == ""]
+    pngs = [n for n in HOSTILE_FILES if n.endswith(".png")]
+    pages = [n for n in HOSTILE_FILES if n.endswith(".html")]
+    expected = ["01_a#b.svg"] + [n for n in pngs if n != "01_a#b.png"] + pages
+    assert sorted(linked) == sorted(expected)
+    srcs = page.evaluate("""Array.from(document.images).map(i =>
+        decodeURIComponent(new URL(i.src).pathname.split('/').pop()))""")
+    assert sorted(srcs) == sorted(pngs)
+    opened = []
+    for href in page.evaluate("Array.from(document.querySelectorAll('a.page')).map(a => a.href)"):
+        page.goto(href, wait_until="load")  # where a click goes: each page names its own file
+        opened.append(json.loads(page.title()))
+    assert sorted(opened) == sorted(pages)
     assert browser_page.errors == []
     assert browser_page.external_requests == []

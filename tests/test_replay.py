@@ -75,6 +75,8 @@ def test_bad_arguments():
     empty = TrainingRecorder(MLP(2, [2, 1]), X, y, record_start=False)
     with pytest.raises(ValueError, match="no frames"):
         save_training_replay("x.html", empty)
+    with pytest.raises(TypeError, match="title must be a str"):
+        save_training_replay("x.html", TrainingRecorder(MLP(2, [2, 1]), X, y), title=None)
 
 
 def test_page_is_one_self_contained_file(tmp_path):
