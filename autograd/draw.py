@@ -6,12 +6,19 @@ picture is asked for); rendering it to SVG or PNG needs Graphviz's `dot` program
 Reading a picture: a box per Value shows  label | data | grad;  a small ellipse per op shows the
 op and its rule; an edge from a Value into an op carries the local derivative d(out)/d(input),
 the number the chain rule multiplies the output's gradient by on its way back.
+
+Two rules keep pictures safe (see "Text and dot" below): every string given to Graphviz goes
+through `dot_attrs`, so labels, op names and cluster names are always shown as text, never read
+as markup; and `dot` only ever runs through `run_dot`, which stops it after a time limit.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import shutil
+import subprocess
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +41,30 @@ if TYPE_CHECKING:
 MAX_NODES = 2000
 MAX_EDGES = 4000
 
+# A Value feeding more than this many op inputs (x*x*...*x: x feeds every factor) is a fan, and
+# its edges reach far down the graph: dot gives a long edge a virtual node in every rank it
+# crosses, and an edge label doubles the ranks (a label sits in a rank of its own). Measured with
+# dot 2.43 on the 60-factor product, CPU time: drawn as before, 71 s (115 s on the clock), nearly
+# all of it placing nodes while keeping each of the fan's 60 edges short and straight (weight 1);
+# with no edge labels, 4.7 s; with the fan's edges at weight 0 (dot stops straightening them)
+# and unlabelled but the other edges labelled, 4.2 s (25 s at 100 factors); weight 0 and no
+# labels at all, 0.3 s (1.4 s at 100). So a graph with a fan gets both: weight 0 on the fan's
+# edges, and every edge's numbers in its tooltip instead of a label. 16 keeps all the labels of
+# an MLP with 16-wide layers, whose fans are short and cheap to lay out.
+FANOUT_LIMIT = 16
+
+# Text and dot. A picture shows at most LABEL_CHARS characters of a name, an op or a cluster
+# (the longest built-in rule, logsumexp's, is 58); a longer one ends in "…" and its tooltip holds
+# it all. dot 2.43 refuses any quoted string of 16,382 bytes or more ("syntax error ... longer
+# than 16384?"), so every string given to dot is cut at TOOLTIP_CHARS characters: escaped, each
+# takes at most 5 bytes ("&" becomes "&amp;"), 15,000 bytes at most.
+LABEL_CHARS = 60
+TOOLTIP_CHARS = 3000
+
+# A teaching graph lays out in well under a second; dot is stopped after this many seconds
+# (read at each run, so a program may raise it: autograd.draw.DOT_TIMEOUT = 60).
+DOT_TIMEOUT = 20.0
+
 INSTALL_GRAPHVIZ = (
     "Graphviz's `dot` program is needed to render pictures and was not found on PATH. "
     "Install it: Debian/Ubuntu `sudo apt-get install graphviz`, macOS `brew install graphviz`, "
@@ -42,8 +73,16 @@ INSTALL_GRAPHVIZ = (
 )
 
 
-class GraphvizMissingError(RuntimeError):
+class GraphvizError(RuntimeError):
+    """Graphviz could not make a picture; the message says why and what to do instead."""
+
+
+class GraphvizMissingError(GraphvizError):
     """The `dot` program (or the `graphviz` Python package) is not installed."""
+
+
+class GraphvizTimeoutError(GraphvizError):
+    """The `dot` program did not finish laying out a graph within its time limit."""
 
 
 def _import_graphviz():  # noqa: ANN202 - the module type is optional at import time
@@ -56,11 +95,80 @@ def _import_graphviz():  # noqa: ANN202 - the module type is optional at import 
     return graphviz
 
 
-def _escape(text: str) -> str:
-    """Escape the characters that have a meaning inside a Graphviz record label."""
-    for ch in "\\{}|<>\"":
-        text = text.replace(ch, "\\" + ch)
-    return text
+class Html(str):
+    """An HTML-like label that this module wrote itself (a legend): given to dot as it is.
+    Any other string is text, see `dot_string`."""
+
+
+class Record(tuple):
+    """The fields of a record label, {a | b | c}: each field is text, see `dot_string`."""
+
+
+def visible(text: str) -> str:
+    """`text` with each character that is not printable written as its Python escape: NUL as
+    \\x00, a newline as \\n, a tab as \\t, a lone surrogate as \\ud800, a zero-width
+    joiner as \\u200d.
+
+    So a picture shows every character there is: dot would stop at a NUL, drop a tab, put a
+    control character into the SVG (which XML forbids), and cannot encode a lone surrogate.
+    """
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
+def shorten(text: str, limit: int = LABEL_CHARS) -> str:
+    """`text`, or its first limit - 1 characters and "…" when it is longer than `limit`."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def dot_string(value: object, *, tooltip: bool = False) -> str:
+    """`value` as a DOT string that dot shows as exactly that text, and never reads as HTML.
+
+    Each line is made `visible` (a newline in `value` stays a line break) and the whole cut at
+    TOOLTIP_CHARS. Then what dot would read as something else is escaped:
+
+    - "&" as "&amp;": dot reads entities, and &#1; would put a control character into the SVG;
+    - a backslash doubled: dot reads \\N as the node's name, \\n as a line break; in a
+      tooltip, four of them, because dot 2.43 reads a tooltip's escapes twice;
+    - a line break as \\n; a quote is escaped by the graphviz package itself;
+    - the result is marked `graphviz.nohtml`: the package passes a string in <...> on as an
+      HTML-like label, whose <table href="javascript:..."> would be a link in the SVG.
+
+    `Html` is passed on as it is, and each field of a `Record` escaped the same way, plus the
+    characters of record syntax, {}|<>.
+    """
+    nohtml = _import_graphviz().nohtml
+    if isinstance(value, Html):
+        return value
+    if isinstance(value, Record):
+        fields = (re.sub(r"([{}|<>])", r"\\\1", dot_string(field)) for field in value)
+        return nohtml("{" + " | ".join(fields) + "}")
+    text = "\n".join(visible(line) for line in str(value).split("\n"))
+    text = shorten(text, TOOLTIP_CHARS).replace("&", "&amp;")
+    text = text.replace("\\", "\\" * (4 if tooltip else 2))
+    return nohtml(text.replace("\n", "\\n"))
+
+
+def dot_attrs(attrs: dict[str, object]) -> dict[str, str]:
+    """Each attribute's value through `dot_string` (a tooltip as a tooltip); None is left out."""
+    return {name: dot_string(value, tooltip=name == "tooltip")
+            for name, value in attrs.items() if value is not None}
+
+
+# The only ways the drawings here add to a graphviz graph, so that no string can skip dot_attrs.
+# (Node names are ours, plain identifiers such as n3 or L0n1.)
+def add_node(graph: graphviz.Digraph, name: str, label: object, **attrs: object) -> None:
+    graph.node(name, **dot_attrs({"label": label, **attrs}))
+
+
+def add_edge(graph: graphviz.Digraph, tail: str, head: str, **attrs: object) -> None:
+    graph.edge(tail, head, **dot_attrs(attrs))
+
+
+def set_attrs(graph: graphviz.Digraph, kind: str | None = None, **attrs: object) -> None:
+    """Attributes of the graph itself (kind None), or defaults for its "node"s or "edge"s."""
+    graph.attr(kind, **dot_attrs(attrs))
 
 
 ClusterSpec = Callable[[Value], str | None] | str | None
@@ -71,7 +179,6 @@ PALETTE = ("#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#bd0026", "#8
 EDGE_PALETTE = ("#e0b000", "#f09000", "#f07000", "#f04a1e", "#d7191c", "#b10026", "#800026")
 ZERO_FILL, ZERO_EDGE = "#f0f0f0", "#b0b0b0"  # a zero gradient: nothing flows here
 HIGHLIGHT = "#1f5fbf"  # one backward step: the edge applied and the node receiving
-BACKSLASH = "\\"  # a backslash in an edge label starts an escape (\n is a newline): doubled
 
 # ops that keep a Value in its neuron's cluster under cluster="label-prefix"
 ACTIVATION_OPS = frozenset({"tanh", "relu", "leaky_relu", "sigmoid"})
@@ -280,7 +387,14 @@ def draw_dot(
     Stable element ids, which appear as `id="..."` on the SVG's `<g>` elements (pages that
     highlight parts of the rendered picture rely on them), with i a node's topological index:
     `n{i}` the Value's box, `n{i}_op` its op, `n{i}_out` the edge op -> Value, and `e{i}_{k}`
-    the edge from the k-th parent (0-based, `node.parents` order) into node i's op.
+    the edge from the k-th parent (0-based, `node.parents` order) into node i's op. Every
+    operand keeps its own edge, also in a fan (nothing is merged).
+
+    Labels, op names and cluster names are text (see `dot_string`): longer than LABEL_CHARS
+    they end in "…", and the tooltip holds them whole. A graph where some Value feeds more than
+    FANOUT_LIMIT op inputs would take dot minutes (see FANOUT_LIMIT): there every edge's
+    numbers go to its tooltip instead of a label (but the highlighted step's), and the fan's
+    edges get weight 0.
 
     Refuses graphs of more than `max_nodes` Values or `max_edges` edges with a ValueError saying
     what to do instead, before any other work (the count stops at the limit). Never changes a
@@ -299,7 +413,8 @@ def draw_dot(
     )
     graphviz = _import_graphviz()
     order = topological_order(root)
-    names = node_names(order)
+    full = {node: visible(name) for node, name in node_names(order).items()}
+    names = {node: shorten(name) for node, name in full.items()}
     ids = {node: f"n{i}" for i, node in enumerate(order)}
     lit_node, lit_k = step_edge(order, highlight) if highlight is not None else (None, -1)
     lit_parent = lit_node.parents[lit_k] if lit_node is not None else None
@@ -308,17 +423,20 @@ def draw_dot(
         scale = GradScale([abs(node.grad) for node in order] + [
             abs(node.grad * g) for node in order for g in node.local_grads])
     clusters = assign_clusters(order, cluster) if cluster is not None else {}
+    uses = Counter(parent for node in order for parent in node.parents)
+    fans = {node for node, count in uses.items() if count > FANOUT_LIMIT}
 
     dot = graphviz.Digraph(name="chainrule", graph_attr={"rankdir": rankdir})
-    dot.attr("node", fontname="Helvetica", fontsize="11")
-    dot.attr("edge", fontname="Helvetica", fontsize="9")
+    set_attrs(dot, "node", fontname="Helvetica", fontsize="11")
+    set_attrs(dot, "edge", fontname="Helvetica", fontsize="9")
     # With clusters, node statements go into one subgraph per cluster (in order of first
     # appearance, for determinism) and every edge follows at the top level.
     subgraphs: dict[str, graphviz.Digraph] = {}
     for name in dict.fromkeys(clusters[node] for node in order if node in clusters):
         sub = graphviz.Digraph(name=f"cluster_{len(subgraphs)}")
-        sub.attr(label=name, style="rounded,dashed", color="#888888", fontname="Helvetica",
-                 fontsize="13")
+        shown = visible(name)
+        set_attrs(sub, label=shorten(shown), tooltip=_whole(shown), style="rounded,dashed",
+                  color="#888888", fontname="Helvetica", fontsize="13")
         subgraphs[name] = sub
     edges: list[tuple[str, str, dict[str, str]]] = []
 
@@ -326,11 +444,9 @@ def draw_dot(
         return subgraphs[clusters[node]] if node in clusters else dot
 
     for node in order:
-        record = (
-            f"{_escape(names[node])} | data {format_number(node.data)} | "
-            f"grad {format_number(node.grad)}"
-        )
-        attrs = {"shape": "record", "id": ids[node]}
+        record = Record((names[node], f"data {format_number(node.data)}",
+                         f"grad {format_number(node.grad)}"))
+        attrs = {"shape": "record", "id": ids[node], "tooltip": _whole(full[node])}
         if scale is not None:
             bucket = scale.bucket(abs(node.grad))
             attrs |= {"style": "filled", "fillcolor": scale.fill(bucket)}
@@ -338,13 +454,16 @@ def draw_dot(
                 attrs["fontcolor"] = "white"
         if node is lit_parent:
             attrs |= {"color": HIGHLIGHT, "penwidth": "3", "fontname": "Helvetica-Bold"}
-        place(node).node(ids[node], "{" + record + "}", **attrs)
+        add_node(place(node), ids[node], record, **attrs)
         if not node.parents:
             continue
         op_id = ids[node] + "_op"
-        rule = RULES.get(node.op, "")
-        op_label = f"{node.op}\\n{rule}" if show_rules and rule else node.op
-        place(node).node(op_id, op_label, shape="ellipse", tooltip=rule, id=op_id)
+        op, rule = visible(str(node.op)), RULES.get(node.op, "")
+        op_label = shorten(op)
+        if show_rules and rule:
+            op_label += "\n" + shorten(visible(rule))
+        tip = rule if _whole(op) is None else "\n".join(filter(None, (op, rule)))
+        add_node(place(node), op_id, op_label, shape="ellipse", tooltip=tip, id=op_id)
         out = {"id": ids[node] + "_out"}
         if scale is not None:
             bucket = scale.bucket(abs(node.grad))
@@ -357,40 +476,105 @@ def draw_dot(
                 lines.append(f"{format_number(node.grad)} × {format_number(local_grad)} = "
                              f"{format_number(contribution)}")
             attrs = {"id": f"e{ids[node][1:]}_{k}"}
+            if parent in fans:
+                attrs["weight"] = "0"
             if scale is not None:
                 bucket = scale.bucket(abs(contribution))
                 attrs |= {"color": scale.edge(bucket),
                           "penwidth": scale.penwidth(bucket)}
                 if bucket is None:
                     attrs["style"] = "dashed"
-            if node is lit_node and k == lit_k:
+            lit = node is lit_node and k == lit_k
+            if lit:
                 index = highlight if isinstance(highlight, int) else highlight.index
-                lines = [f"step {index}: {names[parent].replace(BACKSLASH, BACKSLASH * 2)}.grad += "
+                lines = [f"step {index}: {names[parent]}.grad += "
                          f"{format_number(node.grad)} × {format_number(local_grad)} = "
                          f"{format_number(contribution)}"]
                 attrs |= {"color": HIGHLIGHT, "fontcolor": HIGHLIGHT, "penwidth": "4",
                           "fontname": "Helvetica-Bold", "style": "bold"}
             if lines:
-                attrs["label"] = "\\n".join(lines)
+                attrs["tooltip" if fans and not lit else "label"] = "\n".join(lines)
             edges.append((ids[parent], op_id, attrs))
     if scale is not None:  # in the last rank, beside the output, out of the graph's way
         with dot.subgraph(name="legend_rank") as sink:
-            sink.attr(rank="sink")
-            sink.node("legend", scale.legend(), shape="plaintext", id="legend")
+            set_attrs(sink, rank="sink")
+            add_node(sink, "legend", Html(scale.legend()), shape="plaintext", id="legend")
+    if fans:  # say why the edges carry no numbers
+        widest, count = uses.most_common(1)[0]
+        set_attrs(dot, label=f"edge numbers are in the edges' tooltips: {names[widest]} feeds "
+                  f"{count} ops, too many for dot to lay out labelled edges quickly",
+                  labelloc="t", fontname="Helvetica", fontsize="11")
     for sub in subgraphs.values():
         dot.subgraph(sub)
     for tail, head, attrs in edges:
-        dot.edge(tail, head, **attrs)
+        add_edge(dot, tail, head, **attrs)
     return dot
 
 
+def _whole(text: str) -> str | None:
+    """The tooltip that shows a `visible` text in full when the picture shows it cut short."""
+    return text if shorten(text) != text else None
+
+
 def render(
-    dot: graphviz.Digraph, path: str | Path, formats: tuple[str, ...] = ("svg",)
+    dot: graphviz.Digraph,
+    path: str | Path,
+    formats: tuple[str, ...] = ("svg",),
+    *,
+    timeout: float | None = None,
 ) -> list[Path]:
-    """Render `dot` to `path` + '.svg' (and/or '.png', ...). Each file is written next to its
-    final name and renamed into place, so an interrupted render never leaves a broken picture."""
+    """Render `dot` to `path` + '.svg' (and/or '.png', ...) with `run_dot` (each run stopped
+    after `timeout` seconds, default DOT_TIMEOUT). Every picture is made before any is written,
+    and each written next to its final name and renamed into place: a failed, stopped or
+    interrupted render leaves no file, or the old ones, never a broken picture."""
+    path = Path(path)
+    pictures = [(path.with_name(f"{path.name}.{fmt}"), run_dot(dot, fmt, timeout=timeout))
+                for fmt in formats]
+    return [write_atomically(target, data) for target, data in pictures]
+
+
+FORMAT = re.compile(r"[a-z0-9][a-z0-9_.:-]*")  # dot's -T formats: svg, png, xdot1.4, svg:cairo
+
+
+def run_dot(graph: graphviz.Digraph, fmt: str = "svg", *, timeout: float | None = None) -> bytes:
+    """`graph` laid out by Graphviz's `dot` program: the bytes of a `fmt` file ("svg", "png").
+
+    The one place chainrule runs dot. The DOT source goes in as UTF-8 bytes; dot is killed
+    after `timeout` seconds (None: DOT_TIMEOUT, read now) and GraphvizTimeoutError says what
+    to do; a failure is a GraphvizError with the first lines dot wrote to stderr; no dot on
+    PATH is a GraphvizMissingError that says how to install it.
+    """
+    if not isinstance(fmt, str) or not FORMAT.fullmatch(fmt):
+        raise ValueError(f"fmt must be an output format of dot such as 'svg' or 'png', got {fmt!r}")
+    limit = DOT_TIMEOUT if timeout is None else timeout
     if shutil.which("dot") is None:
         raise GraphvizMissingError(INSTALL_GRAPHVIZ)
-    path = Path(path)
-    return [write_atomically(path.with_name(f"{path.name}.{fmt}"), dot.pipe(format=fmt))
-            for fmt in formats]
+    try:
+        source = graph.source.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise GraphvizError(
+            f"Graphviz's dot cannot read this graph: its DOT source holds "
+            f"{error.object[error.start]!r}, which UTF-8 cannot encode; draw_dot writes such "
+            "characters as escapes (autograd.draw.visible does it for a graph of your own)"
+        ) from None
+    try:
+        done = subprocess.run(["dot", f"-K{graph.engine}", f"-T{fmt}"], input=source,
+                              capture_output=True, timeout=limit, check=False)
+    except subprocess.TimeoutExpired:  # run() has killed dot and waited for it
+        raise GraphvizTimeoutError(
+            f"Graphviz's dot did not finish laying out this graph within {limit:g} s and was "
+            "stopped: draw a smaller piece of it, leave out its edge labels "
+            "(draw_dot(root, show_local_grads=False)), or give dot more time (render's "
+            "timeout=, or autograd.draw.DOT_TIMEOUT for every picture)"
+        ) from None
+    except FileNotFoundError:  # `which` found it, but it is gone
+        raise GraphvizMissingError(INSTALL_GRAPHVIZ) from None
+    if done.returncode != 0:
+        said = done.stderr.decode("utf-8", "replace").strip().splitlines()[:3]
+        how = (f"crashed (signal {-done.returncode})" if done.returncode < 0
+               else f"failed (exit status {done.returncode})")
+        raise GraphvizError(
+            f"Graphviz's dot {how} on this graph: {' / '.join(said) or 'it gave no reason'}; "
+            "its DOT source (.source) shows what dot read"
+        )
+    return done.stdout

@@ -2,8 +2,9 @@
 
 IPython calls an object's `_repr_mimebundle_` and shows the richest format it gets back.
 `mimebundle` builds that dict: an SVG of the graph plus the plain repr, or the repr alone with a
-short note when there is no picture to give (no Graphviz, or a graph too big to show inline).
-A display hook that raises shows a traceback instead of the value, so this one never raises.
+short note when there is no picture to give (no Graphviz, a graph too big to show inline, or
+one that dot could not lay out within JUPYTER_DOT_TIMEOUT). A display hook that raises shows a
+traceback instead of the value, so this one never raises.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import shutil
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from autograd.draw import draw_dot, graph_size
+import autograd.draw
+from autograd.draw import GraphvizTimeoutError, draw_dot, graph_size, run_dot
 from autograd.value import Value
 
 if TYPE_CHECKING:
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
 # fits; a batch's graph does not (it would be megabytes of SVG in the notebook file)
 JUPYTER_MAX_NODES = 500
 JUPYTER_MAX_EDGES = 1000
+# the notebook waits for its display hook: dot gets far less time than for a file (DOT_TIMEOUT)
+JUPYTER_DOT_TIMEOUT = 5.0
 
 NO_DOT = (
     "(no picture: Graphviz's `dot` program was not found. Install it, e.g. "
@@ -55,7 +59,12 @@ def mimebundle(
     try:
         digraph = (draw_dot(obj, max_nodes=max_nodes, max_edges=JUPYTER_MAX_EDGES)
                    if draw is None else draw(obj))
-        svg = digraph.pipe(format="svg", encoding="utf-8")
+        svg = run_dot(digraph, "svg", timeout=JUPYTER_DOT_TIMEOUT).decode("utf-8")
+    except GraphvizTimeoutError as error:
+        return {"text/plain": (
+            f"{text}\n(no picture: {error}. render() draws it to a file, where dot may take "
+            f"{autograd.draw.DOT_TIMEOUT:g} s)"
+        )}
     except Exception as error:  # noqa: BLE001 - NOTE: a display hook must never raise
         return {"text/plain": f"{text}\n(no picture: {type(error).__name__}: {error})"}
     return {"image/svg+xml": svg, "text/plain": text}

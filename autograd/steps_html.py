@@ -30,6 +30,7 @@ from autograd.draw import (
     GraphvizMissingError,
     draw_dot,
     refuse_if_too_big,
+    run_dot,
 )
 from autograd.files import write_atomically
 from autograd.graph import topological_order
@@ -86,7 +87,7 @@ def save_steps_html(
             grads[step.parent] = step.parent_grad
         for node in order:  # draw the boxes with this pass's grads, so each is wide enough
             node.grad = grads[node]
-        svg = draw_dot(root, rankdir, max_nodes=max_nodes, max_edges=max_edges).pipe(format="svg")
+        svg = run_dot(draw_dot(root, rankdir, max_nodes=max_nodes, max_edges=max_edges), "svg")
     finally:
         for node, grad in zip(order, earlier):
             node.grad = grad

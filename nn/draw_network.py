@@ -24,7 +24,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from autograd import Value, dot, no_grad
-from autograd.draw import _import_graphviz
+from autograd.draw import (
+    Html,
+    _import_graphviz,
+    add_edge,
+    add_node,
+    set_attrs,
+    shorten,
+    visible,
+)
 from nn.layers import ACTIVATIONS, MLP, Layer, Neuron
 from nn.module import Module
 
@@ -146,7 +154,7 @@ def _short(x: float, show: str) -> str:
     return text[1:] if text in ("-0.00", "-0") else text
 
 
-def _legend(show: str, largest: float, status: list[list[str]] | None, samples: int) -> str:
+def _legend(show: str, largest: float, status: list[list[str]] | None, samples: int) -> Html:
     """The legend as a Graphviz HTML-like label: what colour, width, fill and border mean."""
     what = "weight w" if show == "weights" else "gradient dL/dw"
 
@@ -176,23 +184,25 @@ def _legend(show: str, largest: float, status: list[list[str]] | None, samples: 
             f'<tr>{red}<td align="left" colspan="3">saturated: act\'(z) &lt; {SATURATED_SLOPE:g} '
             f"of its peak on &gt;= {SATURATED_SHARE:.0%} of samples ({sat})</td></tr>"
         )
-    return '<<table border="0" cellspacing="4" cellpadding="1">' + "".join(rows) + "</table>>"
+    return Html('<<table border="0" cellspacing="4" cellpadding="1">' + "".join(rows)
+                + "</table>>")
 
 
 def _column(g: graphviz.Digraph, key: str, title: str, nodes: list[tuple[str, str, dict]]) -> None:
     """One column of the picture (inputs, or a layer): a title above its nodes `(id, label,
     attributes)`, all on one rank, stacked in list order. Invisible edges chain title -> first
     -> second -> ...; without them Graphviz may rotate a column to shorten the edges.
-    (A plain subgraph, not a cluster: dot mislays rank=same inside clusters.)"""
+    (A plain subgraph, not a cluster: dot mislays rank=same inside clusters.)
+    Every string goes to dot through autograd.draw's add_node / add_edge: text, never markup."""
     with g.subgraph(name=f"column_{key}") as c:
-        c.attr(rank="same")
-        c.node(f"title_{key}", title, id=f"title_{key}", shape="plaintext", fixedsize="false",
-               fontsize="9", style="")
+        set_attrs(c, rank="same")
+        add_node(c, f"title_{key}", title, id=f"title_{key}", shape="plaintext",
+                 fixedsize="false", fontsize="9", style="")
         for node_id, label, attrs in nodes:
-            c.node(node_id, label, id=node_id, **attrs)
+            add_node(c, node_id, label, id=node_id, **attrs)
         chain = [f"title_{key}"] + [node_id for node_id, _, _ in nodes]
         for above, below in zip(chain, chain[1:]):
-            c.edge(above, below, style="invis")
+            add_edge(c, above, below, style="invis")
 
 
 def draw_network(
@@ -241,13 +251,13 @@ def draw_network(
     largest = max(abs(number(w)) for neurons in layers for n in neurons for w in n.w)
     graphviz = _import_graphviz()
     g = graphviz.Digraph(name="network")
-    g.attr(rankdir=rankdir, nodesep="0.08", ranksep="1.4",
-           fontname="Helvetica", fontsize="10", labelloc="b", labeljust="l")
+    set_attrs(g, rankdir=rankdir, nodesep="0.08", ranksep="1.4",
+              fontname="Helvetica", fontsize="10", labelloc="b", labeljust="l")
     if legend:
-        g.attr(label=_legend(show, largest, status, len(X) if X is not None else 0))
-    g.attr("node", fontname="Helvetica", fontsize="8", shape="ellipse", fixedsize="true",
-           width="0.9", height="0.5", style="filled", fillcolor="white", color="#555555")
-    g.attr("edge", arrowhead="none", fontname="Helvetica", fontsize="7")
+        set_attrs(g, label=_legend(show, largest, status, len(X) if X is not None else 0))
+    set_attrs(g, "node", fontname="Helvetica", fontsize="8", shape="ellipse", fixedsize="true",
+              width="0.9", height="0.5", style="filled", fillcolor="white", color="#555555")
+    set_attrs(g, "edge", arrowhead="none", fontname="Helvetica", fontsize="7")
 
     inputs = [(input_id(i), f"x{i}", {"shape": "circle", "width": "0.5", "fillcolor": "#eeeeee"})
               for i in range(nin)]
@@ -264,10 +274,11 @@ def draw_network(
                 attrs["fillcolor"] = DEAD_FILL
             elif state == "saturated":
                 attrs.update(color=SATURATED_BORDER, penwidth="3")
-            # "\\n" is DOT's line break: each statement of the DOT source stays on one line
-            column.append((neuron_id(li, j), f"n{j}\\n{bias} {_short(b, show)}", attrs))
+            # (a line break in a label becomes DOT's \\n: each statement stays on one line)
+            column.append((neuron_id(li, j), f"n{j}\n{bias} {_short(b, show)}", attrs))
         name = "output" if li == len(layers) - 1 else f"hidden {li + 1}"
-        _column(g, f"L{li}", f"{name}\\n({neurons[0].activation})", column)
+        activation = shorten(visible(str(neurons[0].activation)))
+        _column(g, f"L{li}", f"{name}\n({activation})", column)
     for li, neurons in enumerate(layers):
         for j, neuron in enumerate(neurons):
             for i, w in enumerate(neuron.w):
@@ -278,7 +289,7 @@ def draw_network(
                 # NOTE: dot places mid-edge labels without overlaps; decorate underlines each
                 # one and joins it to its own line
                 labels = {"label": _number(value), "decorate": "true"} if edge_labels else {}
-                g.edge(src, neuron_id(li, j), id=edge_id(li, j, i), color=colour,
-                       penwidth=f"{width:.2f}", tooltip=f"L{li}.n{j}.w{i}: {what} = {value!r}",
-                       **labels)
+                add_edge(g, src, neuron_id(li, j), id=edge_id(li, j, i), color=colour,
+                         penwidth=f"{width:.2f}", tooltip=f"L{li}.n{j}.w{i}: {what} = {value!r}",
+                         **labels)
     return g

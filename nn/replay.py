@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograd import no_grad
-from autograd.draw import INSTALL_GRAPHVIZ, GraphvizMissingError
+from autograd.draw import INSTALL_GRAPHVIZ, GraphvizMissingError, run_dot
 from autograd.files import write_atomically
 from nn.draw_network import (
     MAX_WIDTH,
@@ -201,8 +201,8 @@ def save_training_replay(
     model = recorder.model
     if shutil.which("dot") is None:
         raise GraphvizMissingError(INSTALL_GRAPHVIZ)
-    svg = draw_network(model, X=recorder.X, edge_labels=False, legend=False).pipe(format="svg",
-                                                                    encoding="utf-8")
+    svg = run_dot(draw_network(model, X=recorder.X, edge_labels=False, legend=False),
+                  "svg").decode("utf-8")
     layers = network_layers(model)
     data = {
         "title": title,

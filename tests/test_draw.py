@@ -62,6 +62,15 @@ def test_rendering_without_dot_says_how_to_install(monkeypatch, tmp_path):
         render(draw_dot(Value(1.0)), tmp_path / "x")
 
 
+def test_a_render_that_fails_in_one_format_writes_none(tmp_path):
+    """Every picture is made before any is written: no svg is left beside a failed png."""
+    from autograd.draw import GraphvizError
+
+    with pytest.raises(GraphvizError, match='Format: "nosuchformat" not recognized'):
+        render(draw_dot(lecture_neuron()), tmp_path / "neuron", formats=("svg", "nosuchformat"))
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_svg_has_a_stable_id_for_every_node_op_and_edge():
     """n{i}, n{i}_op, n{i}_out and e{i}_{k} appear as id="..." on the SVG's <g> elements."""
     from autograd import topological_order

@@ -58,3 +58,44 @@ def test_notebook_runs_in_this_venvs_kernel_and_shows_the_walk(tmp_path):
         assert "<svg" in svg["data"]["image/svg+xml"]
     assert any("image/png" in kinds_of(cell) for cell in code)
     assert (tmp_path / "out" / "tutorial_moons.png").read_bytes()[:4] == b"\x89PNG"
+
+
+# --- the notebook display's own bound (issue 11, item 5) --------------------------------------
+
+
+def test_notebook_display_stops_a_slow_layout_and_shows_text_with_the_reason():
+    """A notebook waits for its display hook: mimebundle gives dot JUPYTER_DOT_TIMEOUT (much
+    less than a saved picture's DOT_TIMEOUT), then falls back to text saying why."""
+    import graphviz
+
+    from autograd.draw import DOT_TIMEOUT
+    from autograd.jupyter import JUPYTER_DOT_TIMEOUT, mimebundle
+
+    def pathological(thing: object) -> graphviz.Digraph:
+        # a chain with labelled edges and one node feeding every link: minutes of layout
+        g = graphviz.Digraph()
+        g.attr(rankdir="LR")
+        for k in range(150):
+            g.edge(f"v{k}", f"v{k + 1}", label="×2")
+            g.edge("x", f"v{k + 1}", label="×2")
+        return g
+
+    class Thing:
+        def __repr__(self) -> str:
+            return "Thing()"
+
+    assert JUPYTER_DOT_TIMEOUT * 2 <= DOT_TIMEOUT
+    bundle = mimebundle(Thing(), draw=pathological)
+    assert list(bundle) == ["text/plain"]
+    text = bundle["text/plain"]
+    assert text.startswith("Thing()\n(no picture: ")
+    assert f"within {JUPYTER_DOT_TIMEOUT:g} s" in text and "render(" in text
+
+
+def test_notebook_display_of_odd_labels_is_a_picture():
+    from autograd import Value
+
+    a = Value(2.0, '<<table href="javascript:alert(1)"><tr><td>x</td></tr></table>>\x00\ud800')
+    bundle = (a * a)._repr_mimebundle_()
+    assert "image/svg+xml" in bundle, bundle
+    assert 'href="' not in bundle["image/svg+xml"]  # its href=&quot; is text
