@@ -13,6 +13,7 @@ import random
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from numbers import Real
 from typing import Protocol
 
 from autograd import Value, no_grad, pause_gc
@@ -104,6 +105,38 @@ def _progress(total: int, quiet: bool):  # noqa: ANN202 - tqdm is optional
     return tqdm(total=total, unit="epoch", file=sys.stderr, leave=True)
 
 
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)  # True is an int in Python
+
+
+def _is_finite(value: object) -> bool:
+    """A number that is a finite float (10**400 is a finite int, but no float)."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+def _check_arguments(*, epochs: object, batch_size: object, patience: object, seed: object,
+                     l2: object, min_delta: object, target_loss: object) -> None:
+    """Refuse what `fit` would silently misread: True as a batch size of 1 or a patience of 1
+    epoch, a nan target loss that is never reached, a negative or nan l2 or min_delta."""
+    if not _is_int(epochs) or epochs < 1:
+        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    for name, value in (("batch_size", batch_size), ("patience", patience)):
+        if value is not None and (not _is_int(value) or value < 1):
+            raise ValueError(f"{name} must be a positive int or None, got {value!r}")
+    if not _is_int(seed):
+        raise ValueError(f"seed must be an int, got {seed!r}")
+    for name, value in (("l2", l2), ("min_delta", min_delta)):
+        if not _is_finite(value) or value < 0:
+            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    if target_loss is not None and not _is_finite(target_loss):
+        raise ValueError(f"target_loss must be a finite number or None, got {target_loss!r}")
+
+
 def fit(
     model: Module,
     X: Sequence[Sequence[float]],
@@ -138,12 +171,8 @@ def fit(
     """
     if len(X) != len(y) or not X:
         raise ValueError(f"X and y must be non-empty and equally long, got {len(X)} and {len(y)}")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
-    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
-        raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
-    if patience is not None and (not isinstance(patience, int) or patience < 1):
-        raise ValueError(f"patience must be a positive int or None, got {patience!r}")
+    _check_arguments(epochs=epochs, batch_size=batch_size, patience=patience, seed=seed, l2=l2,
+                     min_delta=min_delta, target_loss=target_loss)
     size = batch_size or len(X)
     rng = random.Random(seed)
     order = list(range(len(X)))

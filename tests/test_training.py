@@ -115,3 +115,51 @@ def test_a_loss_that_raises_training_diverged_is_not_wrapped_again():
     with pytest.raises(TrainingDiverged) as caught:
         fit(model, [[1.0]], [1.0], loss_fn, SGD(model.parameters(), lr=0.1), quiet=True)
     assert str(caught.value) == "diverged at epoch 7: the loss's own check."
+
+
+_NAN, _INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize("argument, value, says", [
+    ("epochs", True, "epochs must be a positive int"),
+    ("batch_size", True, "batch_size must be a positive int or None, got True"),
+    ("batch_size", False, "batch_size must be a positive int or None, got False"),
+    ("batch_size", 2.0, "batch_size must be a positive int or None, got 2.0"),
+    ("patience", True, "patience must be a positive int or None, got True"),
+    ("patience", 0, "patience must be a positive int or None, got 0"),
+    ("seed", True, "seed must be an int, got True"),
+    ("seed", 1.5, "seed must be an int, got 1.5"),
+    ("seed", "0", "seed must be an int, got '0'"),
+    ("l2", -1e-4, "l2 must be a finite number >= 0, got -0.0001"),
+    ("l2", _NAN, "l2 must be a finite number >= 0, got nan"),
+    ("l2", _INF, "l2 must be a finite number >= 0, got inf"),
+    ("l2", True, "l2 must be a finite number >= 0, got True"),
+    ("l2", "0.1", "l2 must be a finite number >= 0, got '0.1'"),
+    ("l2", 10**400, "l2 must be a finite number >= 0, got 1000"),
+    ("min_delta", -1.0, "min_delta must be a finite number >= 0, got -1.0"),
+    ("min_delta", _NAN, "min_delta must be a finite number >= 0, got nan"),
+    ("min_delta", _INF, "min_delta must be a finite number >= 0, got inf"),
+    ("target_loss", _NAN, "target_loss must be a finite number or None, got nan"),
+    ("target_loss", _INF, "target_loss must be a finite number or None, got inf"),
+    ("target_loss", -_INF, "target_loss must be a finite number or None, got -inf"),
+    ("target_loss", True, "target_loss must be a finite number or None, got True"),
+    ("target_loss", -10**400, "target_loss must be a finite number or None, got -1000"),
+])
+def test_fit_refuses_each_bad_argument_before_training(argument, value, says):
+    """batch_size=True would train in batches of one, patience=True stop after one epoch, and a
+    nan target_loss would never be reached, without a word: each is refused instead."""
+    model = MLP(1, [1], seed=0)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(ValueError) as caught:
+        fit(model, [[1.0], [2.0]], [1.0, 2.0], mse_loss, SGD(model.parameters(), lr=0.1),
+            **{"epochs": 2, "quiet": True, argument: value})
+    assert str(caught.value).startswith(says)
+    assert [p.data for p in model.parameters()] == before  # nothing was trained
+
+
+def test_fit_takes_the_edge_values_of_each_argument():
+    model = MLP(1, [1], seed=0)
+    history = fit(model, [[1.0], [2.0]], [1.0, 2.0], mse_loss, SGD(model.parameters(), lr=0.1),
+                  epochs=1, batch_size=1, l2=0, target_loss=-1, patience=1, min_delta=0,
+                  seed=2**70, quiet=True)
+    assert history.epochs == 1
