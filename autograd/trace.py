@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from autograd.graph import topological_order
-from autograd.value import Value, add_back, check_grads_finite, start_pass
+from autograd.value import Value, add_back, finish_pass, restore_grads, start_pass
 
 
 def node_names(order: list[Value]) -> dict[Value, str]:
@@ -67,8 +67,10 @@ def backward_steps(root: Value) -> Iterator[BackwardStep]:
 
     Running it to the end leaves exactly the grads `root.backward()` leaves: same resets, same
     order of additions. (`backward()` also skips the nodes whose gradient is 0, which adds
-    nothing; the trace shows every edge.) Stopping early leaves a partial pass: the leaves keep
-    their earlier grads plus the contributions made so far.
+    nothing; the trace shows every edge.) Stopping early (closing the iterator, or dropping it)
+    leaves a partial pass: the leaves keep their earlier grads plus the contributions made so
+    far. A pass that fails (an overflow, found at the end) leaves every grad as it was before it,
+    as `backward()` does.
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward_steps needs a Value, got {type(root).__name__}")
@@ -85,7 +87,7 @@ def _steps(root: Value) -> Iterator[BackwardStep]:
             fan_out[parent] += 1
     received = dict.fromkeys(order, 0)
 
-    leaves, earlier = start_pass(root, order)
+    leaves, earlier, saved = start_pass(root, order)
     index = 0
     try:
         for node in reversed(order):  # (a leaf has no parents: no steps)
@@ -99,6 +101,10 @@ def _steps(root: Value) -> Iterator[BackwardStep]:
                     root_name, names[node], names[parent], received[parent], fan_out[parent],
                 )
                 index += 1
-    finally:  # also when the caller stops early: the leaves' earlier grads are never lost
+        finish_pass(order, leaves, earlier)  # raises if the pass overflowed
+    except GeneratorExit:  # the caller stopped early: the leaves' earlier grads are never lost
         add_back(leaves, earlier)
-    check_grads_finite(order, leaves)
+        raise
+    except BaseException:  # the pass failed (an overflow, or an error thrown into it)
+        restore_grads(order, saved)
+        raise

@@ -15,8 +15,10 @@ and the pictures (`draw_dot`) can show every one of them.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from numbers import Real
 from typing import TypeVar
 
@@ -42,24 +44,94 @@ def derivative(op: str, formula: str) -> Callable[[F], F]:
 
 # ---------------------------------------------------------------------------------------------
 # Recording switch: inside `no_grad()` ops build plain leaves, with no parents and no derivatives.
+#
+# A block holds, while it is open, for the context that entered it: each thread has its own
+# context, each asyncio task its own copy (taken when the task is created: a task started inside
+# a block, like `asyncio.to_thread`'s function, is inside it too, until it ends). The state:
+# - `_innermost` (a ContextVar): the innermost block this context entered, None outside any.
+# - `_open_blocks`: every block open right now, in any thread or task; and `_none_open`, which is
+#   `not _open_blocks` kept as a bool, for the hot path (`_node`, `Value.__init__`: every op) to
+#   test first. With no block open anywhere, recording then costs one read of a global True, as
+#   a single flag would. (True and False are the values Python tests without a call: testing
+#   the set itself costs ~2% of an op.) Both change together, under a lock; a reentrant one,
+#   since the garbage collector may close a block (a generator's) in a thread that holds it.
 
-_recording = True
+
+class _Block:
+    """One entry into `no_grad()`; `outer` is the block this context was inside when it entered."""
+
+    __slots__ = ("outer",)
+
+    def __init__(self, outer: _Block | None) -> None:
+        self.outer = outer
+
+
+_innermost: ContextVar[_Block | None] = ContextVar("chainrule_no_grad", default=None)
+_open_blocks: set[_Block] = set()
+_none_open = True
+_open_blocks_lock = threading.RLock()
+
+
+def _opened(block: _Block) -> None:
+    """`block` holds from now on (in the contexts that are inside it)."""
+    global _none_open
+    with _open_blocks_lock:
+        _open_blocks.add(block)
+        _none_open = False
+
+
+def _closed(block: _Block) -> None:
+    """`block` holds nowhere from now on (also if it never opened: an interrupt on entry)."""
+    global _none_open
+    with _open_blocks_lock:
+        _open_blocks.discard(block)
+        _none_open = not _open_blocks
 
 
 @contextmanager
 def no_grad() -> Iterator[None]:
-    """Within this block, ops record no graph: their results are leaves (for evaluation)."""
-    global _recording
-    previous, _recording = _recording, False
-    try:
+    """Within this block, ops record no graph: their results are leaves (for evaluation).
+
+    It holds for the thread or asyncio task that entered it (and tasks it starts inside it),
+    until it ends; other threads and tasks keep recording.
+
+    NOTE: a generator that yields inside the block leaves its caller inside the block while it
+    is suspended (a generator has no context of its own; `decimal.localcontext` does the same).
+    The block ends when the generator finishes or is closed, and also when it is never resumed
+    but garbage collected: it then closes wherever the collector runs, and ends everywhere just
+    the same, so no block is left open. (It resets `_innermost` only in the context that entered
+    it, never in the one it happens to close in.) A generator kept alive forever, suspended
+    inside, keeps its block open: correct, since it has not ended, but every op anywhere then
+    takes the slower path (a lookup of its context's block).
+    """
+    block = _Block(_open_block_here())
+    try:  # (entered before the block opens, so an interrupt cannot leave it open)
+        _opened(block)
+        _innermost.set(block)
         yield
     finally:
-        _recording = previous
+        _closed(block)  # first: from here on the block holds nowhere
+        if _innermost.get() is block:  # the context that entered it (else leave that one alone)
+            _innermost.set(block.outer)
 
 
 def is_recording() -> bool:
-    """True unless inside `no_grad()`."""
-    return _recording
+    """True unless this thread or task is inside a `no_grad()` block."""
+    return (_none_open or (block := _innermost.get()) is None
+            or (block not in _open_blocks and _open_block_here() is None))
+
+
+def _open_block_here() -> _Block | None:
+    """The innermost block this context entered that is still open, or None if there is none.
+
+    Usually `_innermost` itself, but a block this context entered may have ended in another
+    context (a generator's, see `no_grad`): the walk looks past it, to the blocks outside it.
+    (Entering starts from here too, so blocks that ended elsewhere never pile up.)
+    """
+    block = _innermost.get()
+    while block is not None and block not in _open_blocks:
+        block = block.outer
+    return block
 
 
 # ---------------------------------------------------------------------------------------------
@@ -116,6 +188,44 @@ def _describe(parents: tuple[Value, ...]) -> str:
     return shown + (", ..." if len(parents) > 4 else "")
 
 
+def _hand_made_edges(
+    op: str, parents: object, local_grads: object
+) -> tuple[tuple[Value, ...], tuple[float, ...]]:
+    """The parents and local derivatives given to `Value(data, op=, parents=, local_grads=)`,
+    checked: Values, and one finite real number (stored as a float) per parent."""
+    name = op or "an op"
+    edges = []
+    for what, items in (("parents", parents), ("local_grads", local_grads)):
+        if isinstance(items, (str, bytes, Value)) or not isinstance(items, Iterable):
+            kind = "Values" if what == "parents" else "numbers"
+            raise TypeError(f"{name}: {what} must be a tuple of {kind}, got {type(items).__name__}")
+        edges.append(tuple(items))
+    parents, grads = edges
+    if len(parents) != len(grads):
+        raise ValueError(f"{name}: one local derivative per parent, got "
+                         f"{len(parents)} parents and {len(grads)} derivatives")
+    for i, parent in enumerate(parents):
+        if not isinstance(parent, Value):
+            raise TypeError(f"{name}: parent {i} must be a Value, got {type(parent).__name__} "
+                            "(a constant is no parent: fold it into the local derivative)")
+    return parents, tuple(_local_grad(name, i, g) for i, g in enumerate(grads))
+
+
+def _local_grad(name: str, i: int, g: object) -> float:
+    """A hand-made op's local derivative number i, as a finite float."""
+    if not _is_number(g):
+        raise TypeError(f"{name}: local derivative {i} must be an int or float, "
+                        f"got {type(g).__name__} ({g!r:.60})")
+    try:
+        number = float(g)
+    except OverflowError:
+        raise ValueError(f"{name}: local derivative {i} must be finite, got an int too large "
+                         "for a float") from None
+    if not isfinite(number):
+        raise ValueError(f"{name}: local derivative {i} must be finite, got {number}")
+    return number
+
+
 def _check_local_grads(op: str, x: float, grads: tuple[float, ...]) -> tuple[float, ...]:
     """A local derivative that overflows would turn into inf/nan grads later: refuse it now."""
     for g in grads:
@@ -159,11 +269,11 @@ class Value:
         self.data = data
         self.grad = 0.0
         self.label = label
-        if _recording and parents:
-            if len(parents) != len(local_grads):
-                raise ValueError(f"{op or 'an op'}: one local derivative per parent, got "
-                                 f"{len(parents)} parents and {len(local_grads)} derivatives")
-            self.op, self.parents, self.local_grads = op, tuple(parents), tuple(local_grads)
+        if parents or local_grads:  # a hand-made op: checked even where it will not be recorded
+            parents, local_grads = _hand_made_edges(op, parents, local_grads)
+        if (_none_open or (block := _innermost.get()) is None  # is_recording(), inlined
+                or (block not in _open_blocks and _open_block_here() is None)) and parents:
+            self.op, self.parents, self.local_grads = op, parents, local_grads
         else:  # a leaf: no parents, no op
             self.op, self.parents, self.local_grads = "", (), ()
 
@@ -179,24 +289,30 @@ class Value:
         Reverse topological order guarantees a node's gradient is complete (every use of it has
         contributed) before it is passed on to its parents. Interior nodes show this pass's
         gradient; leaves accumulate across calls, as in PyTorch (zero them between steps).
+        A pass that overflows raises OverflowError and leaves every grad as it was before it.
         """
         order = topological_order(self)
-        # Every grad starts from 0 (the root from 1); the leaves' earlier grads are set aside
-        # and added back at the end, so two passes give exactly twice one pass.
-        leaves, earlier = start_pass(self, order)
-        for node in reversed(order):  # (a leaf has no parents: it passes nothing on)
-            upstream = node.grad
-            if upstream == 0.0:  # adds 0 to every parent, which changes no sum: skip it
-                continue  # (in a trained net most nodes are here: dead relus, met margins)
-            # the chain rule, one edge at a time:
-            #   d(root)/d(parent) += d(node)/d(parent) * d(root)/d(node)
-            parents = node.parents
-            if len(parents) == 1:  # NOTE: the same rule without building a zip: 3x faster
-                parents[0].grad += node.local_grads[0] * upstream  # for one-input ops (most)
-            else:
-                for parent, local_grad in zip(parents, node.local_grads):
-                    parent.grad += local_grad * upstream
-        finish_pass(order, leaves, earlier)
+        # Every grad starts from 0 (the root from 1). The grads from before are set aside: the
+        # leaves' are added back at the end, so two passes give exactly twice one pass, and all
+        # of them are put back if the pass fails (it overflows): a failed pass changes no grad.
+        leaves, earlier, saved = start_pass(self, order)
+        try:
+            for node in reversed(order):  # (a leaf has no parents: it passes nothing on)
+                upstream = node.grad
+                if upstream == 0.0:  # adds 0 to every parent, which changes no sum: skip it
+                    continue  # (in a trained net most nodes are here: dead relus, met margins)
+                # the chain rule, one edge at a time:
+                #   d(root)/d(parent) += d(node)/d(parent) * d(root)/d(node)
+                parents = node.parents
+                if len(parents) == 1:  # NOTE: the same rule without building a zip: 3x faster
+                    parents[0].grad += node.local_grads[0] * upstream  # one-input ops (most)
+                else:
+                    for parent, local_grad in zip(parents, node.local_grads):
+                        parent.grad += local_grad * upstream
+            finish_pass(order, leaves, earlier)
+        except BaseException:  # the overflow finish_pass raises, or an interrupt (Ctrl-C)
+            restore_grads(order, saved)
+            raise
 
     # --- binary operators: a Value or an int/float on either side ----------------------------
     # NOTE: `type(other) is Value` (not isinstance) is the fast test for the usual case, a
@@ -421,7 +537,11 @@ def _node(
     node.data = data
     node.grad = 0.0
     node.label = ""
-    if _recording and parents:  # (an op whose operands were all numbers makes a leaf)
+    # NOTE: is_recording(), inlined. With no block open anywhere (the usual case) it is one
+    # read of a global; else one lookup of this context's innermost block, and a walk to the
+    # blocks outside it only if that one has ended (elsewhere: see `_open_block_here`).
+    if (_none_open or (block := _innermost.get()) is None
+            or (block not in _open_blocks and _open_block_here() is None)) and parents:
         node.op = op
         node.parents = parents
         node.local_grads = local_grads
@@ -431,13 +551,15 @@ def _node(
     return node
 
 
-def start_pass(root: Value, order: list[Value]) -> tuple[list[Value], list[float]]:
+def start_pass(root: Value, order: list[Value]) -> tuple[list[Value], list[float], list[float]]:
     """Before a backward pass: every node starts at grad 0 and the root at 1.
 
-    Returns the leaves and their earlier grads, which `finish_pass`
-    adds back: leaves accumulate across passes, and adding this pass's total in one go makes two
-    passes give exactly twice one pass (x + x == 2x in floating point; a running sum would not).
+    Returns the leaves and their earlier grads, which `finish_pass` adds back: leaves accumulate
+    across passes, and adding this pass's total in one go makes two passes give exactly twice
+    one pass (x + x == 2x in floating point; a running sum would not). And every grad as it was,
+    in `order`, for `restore_grads` to put back if the pass fails.
     """
+    saved = [node.grad for node in order]  # NOTE: a comprehension, ~3% of a backward pass
     leaves, earlier = [], []
     for node in order:
         if not node.parents and node is not root:  # a leaf root's grad is set to 1, as the
@@ -445,7 +567,7 @@ def start_pass(root: Value, order: list[Value]) -> tuple[list[Value], list[float
             earlier.append(node.grad)
         node.grad = 0.0
     root.grad = 1.0
-    return leaves, earlier
+    return leaves, earlier, saved
 
 
 def finish_pass(order: list[Value], leaves: list[Value], earlier: list[float]) -> None:
@@ -458,6 +580,12 @@ def add_back(leaves: list[Value], earlier: list[float]) -> None:
     """Leaves accumulate across passes: add the grads they had before this pass."""
     for leaf, grad in zip(leaves, earlier):
         leaf.grad += grad
+
+
+def restore_grads(order: list[Value], saved: list[float]) -> None:
+    """After a pass that failed: every grad back as it was before it (`saved` by start_pass)."""
+    for node, grad in zip(order, saved):
+        node.grad = grad
 
 
 def check_grads_finite(order: list[Value], leaves: list[Value]) -> None:

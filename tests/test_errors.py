@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from autograd import Value, backward_steps, dot, logsumexp, vsum
+from autograd import Value, backward_steps, dot, logsumexp, no_grad, topological_order, vsum
 
 
 @pytest.mark.parametrize("bad", ["3", None, 1 + 2j, [1.0], (1.0,), True, False, {"x": 1}])
@@ -152,3 +152,75 @@ def test_a_hand_made_op_needs_one_local_derivative_per_parent():
         Value(4.0, op="square", parents=(x,), local_grads=())
     sq = Value(4.0, op="square", parents=[x], local_grads=[4.0])
     assert sq.parents == (x,) and sq.local_grads == (4.0,)
+
+
+def test_a_failed_backward_leaves_every_grad_as_it_was():
+    """CONTRACT: an overflowing pass raises OverflowError. It also changes no grad: the leaves
+    keep what they had accumulated and the interior nodes the earlier pass's gradients."""
+    x, other = Value(1e-300, "x"), Value(2.0, "other")
+    y = x * 1e300 * other  # forward 2.0, dy/dx = 2e300
+    y.backward()  # a first, good pass: x.grad = 2e300, other.grad = 1.0, y.grad = 1.0
+    loss = y * 1e300  # d(loss)/dx = 2e600 overflows
+    nodes = topological_order(loss)
+    before = [node.grad for node in nodes]
+    with pytest.raises(OverflowError, match="gradient of x"):
+        loss.backward()
+    assert [node.grad for node in nodes] == before
+    with pytest.raises(OverflowError, match="gradient of x"):
+        list(backward_steps(loss))  # the trace run to its end: the same
+    assert [node.grad for node in nodes] == before
+    y.backward()  # and the leaves go on accumulating from where they were
+    assert (x.grad, other.grad) == (4e300, 2.0)
+
+
+def test_an_interrupted_backward_leaves_every_grad_as_it_was():
+    """A pass stopped by any exception (here a Ctrl-C raised by a local derivative, halfway
+    through) changes no grad either."""
+
+    class Interrupting(float):
+        def __mul__(self, other):
+            raise KeyboardInterrupt
+
+    a, b = Value(2.0, "a"), Value(3.0, "b")
+    c = a * b
+    (c + a).backward()
+    d = c * a
+    nodes = topological_order(d)
+    before = [node.grad for node in nodes]
+    c.local_grads = (Interrupting(3.0), 2.0)  # a pass reaching c raises there, half done
+    with pytest.raises(KeyboardInterrupt):
+        d.backward()
+    assert [node.grad for node in nodes] == before
+
+
+def test_a_hand_made_op_refuses_parents_that_are_not_values():
+    x = Value(2.0, "x")
+    with pytest.raises(TypeError, match=r"square: parent 1 must be a Value, got float"):
+        Value(4.0, op="square", parents=(x, 2.0), local_grads=(4.0, 1.0))
+    with pytest.raises(TypeError, match=r"square: parents must be a tuple of Values, got Value"):
+        Value(4.0, op="square", parents=x, local_grads=(4.0,))
+
+
+@pytest.mark.parametrize("bad", ["abc", None, True, 1j, [1.0]])
+def test_a_hand_made_op_refuses_a_local_derivative_that_is_not_a_number(bad):
+    x = Value(2.0, "x")
+    with pytest.raises(TypeError, match=rf"square: local derivative 0 .* got {type(bad).__name__}"):
+        Value(4.0, op="square", parents=(x,), local_grads=(bad,))
+
+
+@pytest.mark.parametrize("bad", [math.inf, -math.inf, math.nan, 10**400],
+                         ids=["inf", "-inf", "nan", "10**400"])
+def test_a_hand_made_op_refuses_a_local_derivative_that_is_not_finite(bad):
+    x = Value(2.0, "x")
+    with pytest.raises(ValueError, match=r"square: local derivative 0 must be finite"):
+        Value(4.0, op="square", parents=(x,), local_grads=(bad,))
+
+
+def test_a_hand_made_op_is_checked_inside_no_grad_too_and_stores_floats():
+    x = Value(2.0, "x")
+    with pytest.raises(TypeError, match="local derivative"), no_grad():
+        Value(4.0, op="square", parents=(x,), local_grads=("abc",))
+    sq = Value(4.0, op="square", parents=(x,), local_grads=(4,))
+    assert sq.local_grads == (4.0,) and type(sq.local_grads[0]) is float
+    (sq * 1.5).backward()
+    assert x.grad == 6.0

@@ -150,3 +150,45 @@ def test_minus_zero_is_printed_as_zero():
     sentences = [str(s) for s in backward_steps(out)]
     assert "-0.0000" not in " ".join(sentences)
     assert sentences[-1].endswith("= 0.0000  (a.grad = 0.0000)")
+
+
+def overflowing(root: Value) -> Value:
+    """`root` squashed into [-1, 1], times 1e-300, times 1e300 twice: every forward number is
+    finite, but d/d(root * 1e-300) = 1e600 is not, so a backward pass from here overflows."""
+    return root.tanh() * 1e-300 * 1e300 * 1e300
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10**6), n_leaves=st.integers(1, 4), n_ops=st.integers(1, 20))
+def test_an_overflowing_pass_changes_no_grad(seed, n_leaves, n_ops):
+    """Whatever every node held before (a leaf's accumulated grads, an interior node's from an
+    earlier pass, or 0), backward() and backward_steps() run to the end raise OverflowError
+    and leave every grad exactly as it was."""
+    rng = random.Random(seed)
+    graph, _ = random_graph(rng, n_leaves, n_ops)
+    graph.backward()  # an earlier, good pass: interior nodes hold its gradients
+    root = overflowing(graph)
+    order = topological_order(root)
+    for node in order:
+        if rng.random() < 0.5:  # half of them hold some other number (a leaf's accumulation)
+            node.grad = rng.choice([0.0, rng.uniform(-5, 5)])
+    before = [node.grad for node in order]
+    with pytest.raises(OverflowError, match="backward overflowed"):
+        root.backward()
+    assert [node.grad for node in order] == before
+    with pytest.raises(OverflowError, match="backward overflowed"):
+        for _ in backward_steps(root):
+            pass
+    assert [node.grad for node in order] == before
+
+
+def test_stopping_an_overflowing_trace_early_is_still_a_partial_pass():
+    """Only a pass run to its end can fail: one stopped before keeps what it added so far."""
+    x = Value(0.5, "x")
+    x.grad = 10.0
+    root = overflowing(x)
+    steps = backward_steps(root)
+    first = next(steps)  # the last multiplication: its input receives 1e300
+    steps.close()
+    assert first.contribution == 1e300 and first.node is root
+    assert first.parent.grad == 1e300 and x.grad == 10.0
