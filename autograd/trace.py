@@ -23,13 +23,13 @@ def node_names(order: list[Value]) -> dict[Value, str]:
     return names
 
 
-def format_number(x: float) -> str:
-    """Four decimals for ordinary magnitudes, scientific notation for tiny or huge ones."""
-    if x == 0.0:
-        return "0.0000"  # also for -0.0 (a dead relu's contribution): no "-0.0000" to puzzle over
-    if 1e-4 <= abs(x) < 1e6:
-        return f"{x:.4f}"
-    return f"{x:.4e}"
+def format_number(x: float, decimals: int = 4) -> str:
+    """`decimals` decimals for ordinary magnitudes, scientific notation for tiny or huge ones."""
+    if x == 0.0:  # also for -0.0 (a dead relu's contribution): no "-0.0000" to puzzle over
+        return f"{0.0:.{decimals}f}"
+    if 10.0 ** -decimals <= abs(x) < 1e6:
+        return f"{x:.{decimals}f}"
+    return f"{x:.{decimals}e}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +54,15 @@ class BackwardStep:
     fan_out: int  # how many it will receive in all (the number of edges leaving it)
 
     def __str__(self) -> str:
+        return self.describe()
+
+    def describe(self, decimals: int = 4) -> str:
+        """The step as one sentence, its numbers with `decimals` decimals (str(step) uses 4)."""
         r, n, p = self.root_name, self.node_name, self.parent_name
-        f = format_number
+
+        def f(x: float) -> str:
+            return format_number(x, decimals)
+
         return (
             f"d{r}/d{p} += d{r}/d{n} * d{n}/d{p} = {f(self.upstream)} * {f(self.local_grad)}"
             f" = {f(self.contribution)}  ({p}.grad = {f(self.parent_grad)})"
