@@ -4,10 +4,16 @@
     chainrule demo [NAME]
     chainrule train moons --hidden 16,16 --epochs 100 --out out/moons
 
-Exit status: 0 done; 2 bad input (a formula, a value, an argument: one line on stderr, plus a
-caret under the column when the problem is at one place of the formula); 1 a failure at run
-time (Graphviz missing, training diverged, a bug); 130 interrupted. Never a traceback, unless
-CHAINRULE_DEBUG=1 asks for one.
+Exit status: 0 done; 2 bad input (a formula, a value, an argument, an --out folder that cannot
+be written: one line on stderr, plus a caret under the column when the problem is at one place
+of the formula); 1 a failure at run time (Graphviz missing or failing, training diverged, a full
+disk, a bug); 130 interrupted (Ctrl-C); 128 + N stopped by signal N (143 for SIGTERM). Never a
+traceback, unless CHAINRULE_DEBUG=1 asks for one.
+
+NOTE: start-up. The console script imports this module, then calls main(). A Ctrl-C during an
+import at module level would end in Python's raw traceback, before main's try/except exists. So
+the module imports only sys and os at its top (the interpreter has loaded both already); every
+other import happens inside main's protected region, in the function that needs it.
 
 NOTE: layering. `autograd` never imports `nn` at module level; `train` imports it inside its
 handler, so `chainrule explain` and `import autograd` stay standard-library only.
@@ -15,22 +21,23 @@ handler, so `chainrule explain` and `import autograd` stay standard-library only
 
 from __future__ import annotations
 
-import argparse
-import ast
-import difflib
-import math
 import os
-import subprocess
 import sys
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import NoReturn, TextIO
 
-from autograd.draw import GraphvizMissingError
-from autograd.formula import FormulaError
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up
+if TYPE_CHECKING:
+    import argparse
+    import threading
+    from collections.abc import Callable, Sequence
+    from pathlib import Path
+    from typing import NoReturn, TextIO
+
+    from autograd.formula import Formula, Graph
+    from autograd.value import Value
 
 PROG = "chainrule"
-REPO_ROOT = Path(__file__).resolve().parent.parent  # holds demos/ in a source checkout
+# demos/ lives beside the package in a source checkout
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 
 USAGE = f"""usage: {PROG} COMMAND ...
 
@@ -46,19 +53,40 @@ DATASETS = ("moons", "circles", "xor", "spiral", "blobs")
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
 MAX_WIDTH, MAX_LAYERS = 256, 8  # pure-Python training beyond this takes hours, not seconds
 MAX_EPOCHS, MIN_SAMPLES, MAX_SAMPLES = 100_000, 4, 10_000
+EXPLAIN_FILES = ("graph.svg", "graph.png", "steps.html")
+TRAIN_FILES = ("model.json", "history.png", "boundary.png", "grad_norms.png", "network.svg")
 
 
 class UsageError(Exception):
     """Bad input on the command line: reported in one line, exit status 2."""
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, but its errors become one-line UsageErrors instead of a usage dump."""
+class OutputError(Exception):
+    """Writing the --out files failed (a full disk, say): reported in one line, exit status 1."""
 
-    def error(self, message: str) -> NoReturn:
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised the way Ctrl-C raises KeyboardInterrupt, so that every cleanup
+    runs: by default these signals end the process at once and leave temporary files behind."""
+
+    def __init__(self, name: str, signum: int) -> None:
+        super().__init__(name)
+        self.name, self.signum = name, signum
+
+
+def _parser(**kwargs: str) -> argparse.ArgumentParser:
+    """An argparse parser whose errors become one-line UsageErrors instead of a usage dump."""
+    import argparse
+
+    parser = argparse.ArgumentParser(**kwargs)
+
+    def error(message: str) -> NoReturn:
         if message.startswith("the following arguments are required: EXPR"):
             message = f'a formula is needed, e.g. {PROG} explain "x * (y + 1)" x=2 y=3'
-        raise UsageError(f"{message}  (see '{self.prog} --help')")
+        raise UsageError(f"{message}  (see '{parser.prog} --help')")
+
+    parser.error = error  # argparse reports every bad argument through self.error(message)
+    return parser
 
 
 # ---------------------------------------------------------------------------------------------
@@ -97,24 +125,270 @@ def _fail(message: str, detail: str = "") -> None:
         print(f"  {line}", file=sys.stderr)
 
 
-def _out_dir(value: str | None) -> Path | None:
-    """--out DIR: checked before any work, created only once everything else has succeeded."""
-    if value is None:
-        return None
-    path = Path(value)
-    if not value.strip():
-        raise UsageError("--out needs a directory name")
-    if path.exists() and not path.is_dir():
-        raise UsageError(f"--out {value}: exists and is not a directory")
-    return path
+# ---------------------------------------------------------------------------------------------
+# Signals: Ctrl-C, SIGTERM and SIGHUP unwind the command as exceptions, so its cleanup runs.
+
+
+def _stop_signals() -> list[int]:
+    import signal
+
+    return [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+            if hasattr(signal, name)]
+
+
+class _StopOnSignals:
+    """For the length of one command: SIGINT raises KeyboardInterrupt, SIGTERM and SIGHUP raise
+    Terminated. A signal that was ignored when chainrule started (SIGHUP under nohup) stays
+    ignored; `restore` puts back the handlers that were there before."""
+
+    def __init__(self) -> None:
+        import signal
+
+        self.quiet = False  # once the command has ended or is reported stopped: signals do nothing
+        self.previous: dict[int, object] = {}
+        self.previous_hook = None
+        self.swallowed: BaseException | None = None  # a stop that Python swallowed (see below)
+        self.resending: list[threading.Timer] = []  # the threads sending it again
+        for signum in _stop_signals():
+            if signal.getsignal(signum) == signal.SIG_IGN:
+                continue
+            try:
+                self.previous[signum] = signal.signal(signum, self._raise)
+            except ValueError:  # not the main thread, where alone Python may set handlers
+                return
+        self.previous_hook = sys.unraisablehook
+        sys.unraisablehook = self._unraisable
+
+    def _raise(self, signum: int, frame: object) -> None:
+        import signal
+
+        if self.quiet:
+            return
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise Terminated(signal.Signals(signum).name, signum)
+
+    def _unraisable(self, unraisable: sys.UnraisableHookArgs) -> None:
+        """A signal handled while Python runs a finalizer (a __del__, a weakref callback such as
+        importlib's after each import) raises where nothing can catch it: Python prints
+        "Exception ignored in ..." and goes on, and the Ctrl-C is lost. So send it again, a
+        moment later, from a thread: by then the main thread is back in ordinary code. (The cut
+        finalizer may leave its library broken, failing before then: see _run_and_report.)"""
+        import signal
+        import threading
+
+        stop = unraisable.exc_value
+        if not isinstance(stop, (KeyboardInterrupt, Terminated)):
+            self.previous_hook(unraisable)
+            return
+        self.swallowed = stop
+        if not self.quiet and hasattr(signal, "pthread_kill"):
+            signum = getattr(stop, "signum", signal.SIGINT)
+            main_thread = threading.main_thread().ident
+            timer = threading.Timer(0.01, signal.pthread_kill, (main_thread, signum))
+            timer.daemon = True
+            timer.start()
+            self.resending.append(timer)
+
+    def restore(self) -> None:
+        import signal
+
+        for timer in self.resending:  # a signal sent meanwhile is handled here, still quiet
+            timer.cancel()
+            timer.join()
+        for signum, handler in self.previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        if self.previous_hook is not None:
+            sys.unraisablehook = self.previous_hook
+        self.previous, self.previous_hook = {}, None
+
+
+class _SignalsHeld:
+    """Within this block SIGINT, SIGTERM and SIGHUP wait, and arrive as it ends: for the steps
+    that must not be cut in two (moving the finished files in, cleaning up). It blocks them for
+    the calling thread, which in this single-threaded command is the whole process; where there
+    is no pthread_sigmask (Windows) it changes nothing."""
+
+    def __enter__(self) -> None:
+        import signal
+
+        self.previous = None
+        if hasattr(signal, "pthread_sigmask"):
+            self.previous = signal.pthread_sigmask(signal.SIG_BLOCK, _stop_signals())
+
+    def __exit__(self, *exc_info: object) -> None:
+        import signal
+
+        if self.previous is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, self.previous)
+
+
+# ---------------------------------------------------------------------------------------------
+# --out DIR: checked before any work, then written whole or not at all.
+
+
+def _shown(path: str) -> str:
+    """A path as an error names it: whole, or its two ends when it is very long."""
+    return path if len(path) <= 100 else f"{path[:60]}...{path[-20:]} ({len(path):,} characters)"
+
+
+class OutDir:
+    """The folder named by --out, which gets the command's whole set of files or none of them.
+
+    `OutDir.prepare` checks it before any work: it is a folder, or is missing and can be created
+    (it is, at once, empty, with any missing parents), and a file can be made in it. `write` then
+    makes the files in a fresh staging folder and moves them in:
+
+    - into a folder this run created, by renaming the staging folder (made beside it) over the
+      empty folder: one step, as POSIX rename replaces an empty directory, so the folder is
+      empty or complete and never partial;
+    - into a folder that was there before, by moving each file in with os.replace, from a
+      staging folder made inside it (so on the same file system, even when the folder is a
+      mount point). Each file is whole and the moves run with the stop signals held, but they
+      are not one atomic step: a crash or SIGKILL amid them can leave some new files beside the
+      previous run's.
+
+    `discard` undoes it all when the command fails or is stopped: it removes the staging folder
+    and the folders this run created. Only a crash or SIGKILL can leave the new, empty folder or
+    a hidden `.chainrule-*.tmp` staging folder behind.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.shown = _shown(str(path))
+        self.created: list[Path] = []  # the folders this run made, outermost first
+        self.staging: Path | None = None
+        self.kept = False
+
+    @classmethod
+    def prepare(cls, value: str, names: Sequence[str] = ()) -> OutDir:
+        """Check --out before any work; `names` are the files the command writes into it.
+        Raises UsageError saying what is wrong with the path, having created nothing."""
+        from pathlib import Path
+
+        if not value.strip():
+            raise UsageError("--out needs a folder name, e.g. --out out/run1")
+        out = cls(Path(value))
+        try:
+            with _SignalsHeld():  # each folder made is recorded before a signal can stop us
+                out._check(names)
+        except BaseException:
+            out.discard()
+            raise
+        return out
+
+    def _check(self, names: Sequence[str]) -> None:
+        path, problem = self.path, "cannot create this folder"
+        try:
+            if os.path.isdir(path):
+                for name in names:
+                    if os.path.isdir(path / name):
+                        raise UsageError(f"--out {self.shown}: its {name} is a folder, where "
+                                         f"{PROG} writes a file; move it or choose another folder")
+            elif os.path.lexists(path):
+                raise UsageError(f"--out {self.shown}: exists and is not a directory; choose "
+                                 "another name (a missing folder is created)")
+            else:
+                self._create()
+            problem = "cannot write in this folder"
+            probe = path / f".chainrule-probe-{os.getpid()}-{os.urandom(4).hex()}"
+            os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            os.remove(probe)
+        except (OSError, ValueError) as e:  # ValueError: a NUL byte in the name
+            raise UsageError(f"--out {self.shown}: {problem} ({self._reason(e)}); choose "
+                             "another folder") from None
+
+    def _create(self) -> None:
+        """Make the folder and each missing parent, outermost first, recording each one."""
+        missing = []
+        folder = self.path
+        while not os.path.lexists(folder) and folder != folder.parent:
+            missing.append(folder)
+            folder = folder.parent
+        for folder in reversed(missing):
+            os.mkdir(folder)
+            self.created.append(folder)
+
+    def _reason(self, e: OSError | ValueError) -> str:
+        if not isinstance(e, OSError):
+            return str(e)
+        reason = e.strerror or str(e)
+        if isinstance(e, NotADirectoryError):  # say which part of the path is a file
+            for parent in self.path.parents:
+                if os.path.lexists(parent) and not os.path.isdir(parent):
+                    return f"{reason}: {_shown(str(parent))} is a file"
+        return reason
+
+    def write(self, make: Callable[[Path], list[Path]]) -> list[Path]:
+        """`make(folder)` writes the files into a fresh staging folder and returns their paths;
+        then they are all moved into the --out folder. Returns their final paths. An OSError on
+        the way (a full disk) becomes an OutputError, with nothing moved in."""
+        name = f"chainrule-{os.getpid()}-{os.urandom(4).hex()}.tmp"
+        if self.created:  # beside the new folder, to be renamed over it
+            self.staging = self.path.parent / f".{self.path.name[:64]}.{name}"
+        else:  # inside the folder that was there before
+            self.staging = self.path / f".{name}"
+        try:
+            os.mkdir(self.staging)
+            made = make(self.staging)
+        except OSError as e:
+            raise OutputError(f"--out {self.shown}: could not write the files "
+                              f"({e.strerror or e}), so none was kept; free some space or "
+                              "choose another folder") from e
+        self._move_in(self.staging)
+        return [self.path / path.name for path in made]
+
+    def _move_in(self, staging: Path) -> None:
+        with _SignalsHeld():
+            try:
+                if not (self.created and self._rename_over_the_empty_folder(staging)):
+                    for name in sorted(os.listdir(staging)):
+                        os.replace(staging / name, self.path / name)
+                    os.rmdir(staging)
+            except OSError as e:
+                raise OutputError(f"--out {self.shown}: could not move the finished files "
+                                  f"into it ({e.strerror or e}); see what it holds") from e
+            self.staging, self.kept = None, True
+
+    def _rename_over_the_empty_folder(self, staging: Path) -> bool:
+        try:
+            os.replace(staging, self.path)
+        except OSError:  # something appeared in it meanwhile: move the files one by one
+            return False
+        return True
+
+    def keep(self) -> None:
+        """Keep the folder as it is (the demo has written into it itself)."""
+        self.kept = True
+
+    def discard(self, *, contents: bool = False) -> None:
+        """Unless the files were kept, remove the staging folder and the folders this run
+        created, each only while it is empty; `contents=True` also removes what was written
+        straight into the --out folder this run created (the demo's files)."""
+        import shutil
+
+        if self.kept:
+            return
+        with _SignalsHeld():
+            if self.staging is not None:
+                shutil.rmtree(self.staging, ignore_errors=True)
+                self.staging = None
+            for folder in reversed(self.created):
+                if contents and folder == self.path:
+                    shutil.rmtree(folder, ignore_errors=True)
+                try:
+                    os.rmdir(folder)
+                except OSError:  # gone already, or someone else's files are in it now
+                    pass
+            self.created = []
 
 
 # ---------------------------------------------------------------------------------------------
 # chainrule explain
 
 
-def _explain_parser() -> _Parser:
-    p = _Parser(
+def _explain_parser() -> argparse.ArgumentParser:
+    p = _parser(
         prog=f"{PROG} explain",
         description="Build a formula's graph, print its forward values and every step of the "
         "backward pass, and the gradient of each input.",
@@ -131,11 +405,8 @@ def _explain_parser() -> _Parser:
 
 
 def _explain(ns: argparse.Namespace) -> int:
-    from autograd.formula import build, parse, parse_assignments
-    from autograd.graph import topological_order
-    from autograd.trace import backward_steps, format_number
+    from autograd.formula import FormulaError, build, parse, parse_assignments
 
-    out_dir = _out_dir(ns.out)
     try:
         formula = parse(ns.expr)
     except FormulaError as e:
@@ -143,9 +414,27 @@ def _explain(ns: argparse.Namespace) -> int:
             e.message += f'  (put the formula in quotes: {PROG} explain "x * (y + 1)" x=2 y=3)'
         raise
     graph = build(formula, parse_assignments(ns.values))
+    out = OutDir.prepare(ns.out, EXPLAIN_FILES) if ns.out is not None else None
+    try:
+        _print_explanation(formula, graph)
+        if out is not None:
+            written = out.write(lambda folder: _draw_explanation(graph.root, formula.text,
+                                                                 folder))
+            print()
+            for path in written:
+                print(f"wrote {path}")
+    finally:
+        if out is not None:
+            out.discard()  # does nothing once the files are in place
+    return 0
+
+
+def _print_explanation(formula: Formula, graph: Graph) -> None:
+    from autograd.graph import topological_order
+    from autograd.trace import backward_steps, format_number
+
     root = graph.root
     steps = list(backward_steps(root))  # leaves the same grads as root.backward()
-
     paint = Paint(sys.stdout)
     order = topological_order(root)
     rows = []
@@ -181,17 +470,14 @@ def _explain(ns: argparse.Namespace) -> int:
     if not graph.inputs:
         print("  (no names in the formula: nothing to differentiate)")
 
-    if out_dir is not None:
-        from autograd.draw import draw_dot, render
-        from autograd.steps_html import save_steps_html
 
-        out_dir.mkdir(parents=True, exist_ok=True)
-        written = render(draw_dot(root), out_dir / "graph", formats=("svg", "png"))
-        written.append(save_steps_html(root, out_dir / "steps.html", title=formula.text))
-        print()
-        for path in written:
-            print(f"wrote {path}")
-    return 0
+def _draw_explanation(root: Value, title: str, folder: Path) -> list[Path]:
+    from autograd.draw import draw_dot, render
+    from autograd.steps_html import save_steps_html
+
+    written = render(draw_dot(root), folder / "graph", formats=("svg", "png"))
+    written.append(save_steps_html(root, folder / "steps.html", title=title))
+    return written
 
 
 # ---------------------------------------------------------------------------------------------
@@ -200,7 +486,9 @@ def _explain(ns: argparse.Namespace) -> int:
 
 def demos_dir() -> Path | None:
     """The demos folder: beside the package in a source checkout, else ./demos."""
-    for folder in (REPO_ROOT / "demos", Path.cwd() / "demos"):
+    from pathlib import Path
+
+    for folder in (Path(REPO_ROOT) / "demos", Path.cwd() / "demos"):
         if folder.is_dir() and any(folder.glob("[0-9][0-9]_*.py")):
             return folder
     return None
@@ -208,6 +496,8 @@ def demos_dir() -> Path | None:
 
 def _demo_summary(path: Path) -> str:
     """The first line of a demo's docstring, without its leading "NN — "."""
+    import ast
+
     try:
         doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
     except (OSError, SyntaxError, ValueError):
@@ -220,6 +510,8 @@ def _demo_summary(path: Path) -> str:
 def _find_demo(name: str, demos: list[Path]) -> Path:
     """A demo by number ("1", "01"), by name ("one_neuron"), by file name, or by a unique
     start of its name ("one")."""
+    import difflib
+
     key = name.strip().lower().removesuffix(".py")
     titles = {path: path.stem.partition("_")[2] for path in demos}
     for path in demos:
@@ -238,8 +530,8 @@ def _find_demo(name: str, demos: list[Path]) -> Path:
     raise UsageError(f"no demo {name!r}{hint} ('{PROG} demo' lists them)")
 
 
-def _demo_parser() -> _Parser:
-    p = _Parser(prog=f"{PROG} demo", description="List the teaching demos, or run one.",
+def _demo_parser() -> argparse.ArgumentParser:
+    p = _parser(prog=f"{PROG} demo", description="List the teaching demos, or run one.",
                 epilog=f"examples: {PROG} demo;  {PROG} demo 01;  {PROG} demo one_neuron")
     p.add_argument("name", metavar="NAME", nargs="?", help="a demo's number or name")
     p.add_argument("--out", metavar="DIR", help="where the demo writes its pictures "
@@ -248,6 +540,8 @@ def _demo_parser() -> _Parser:
 
 
 def _demo(ns: argparse.Namespace) -> int:
+    import subprocess
+
     folder = demos_dir()
     if folder is None:
         raise UsageError(
@@ -264,10 +558,19 @@ def _demo(ns: argparse.Namespace) -> int:
         print(f"\nrun one:  {PROG} demo {demos[0].stem.partition('_')[0]}")
         return 0
     path = _find_demo(ns.name, demos)
-    out = _out_dir(ns.out)
-    print(f"running {path}", flush=True)
-    command = [sys.executable, str(path), *([str(out)] if out is not None else [])]
-    return subprocess.run(command, check=False).returncode
+    # NOTE: the demo writes its files itself, so they are not staged; a folder created for it
+    # is removed again if the demo fails or is stopped.
+    out = OutDir.prepare(ns.out) if ns.out is not None else None
+    try:
+        print(f"running {path}", flush=True)
+        command = [sys.executable, str(path), *([str(out.path)] if out is not None else [])]
+        status = subprocess.run(command, check=False).returncode
+        if status == 0 and out is not None:
+            out.keep()
+        return status
+    finally:
+        if out is not None:
+            out.discard(contents=True)  # nothing once kept
 
 
 # ---------------------------------------------------------------------------------------------
@@ -307,6 +610,8 @@ def _int_in(name: str, text: str, low: int, high: int) -> int:
 
 
 def _learning_rate(text: str) -> float:
+    import math
+
     try:
         value = float(text)
     except ValueError:
@@ -316,8 +621,8 @@ def _learning_rate(text: str) -> float:
     return value
 
 
-def _train_parser() -> _Parser:
-    p = _Parser(
+def _train_parser() -> argparse.ArgumentParser:
+    p = _parser(
         prog=f"{PROG} train",
         description="Train an MLP on a built-in 2-D dataset with Adam, print the final loss "
         "and accuracy, and with --out write the model and its pictures. Two classes (moons, "
@@ -344,6 +649,8 @@ def _train_parser() -> _Parser:
 
 
 def _choice(flag: str, value: str, choices: Sequence[str]) -> str:
+    import difflib
+
     if value in choices:
         return value
     close = difflib.get_close_matches(value, choices, n=1)
@@ -360,8 +667,16 @@ def _train(ns: argparse.Namespace) -> int:
     lr = _learning_rate(ns.lr)
     seed = _int_in("--seed", ns.seed, 0, 2**32 - 1)
     samples = _int_in("--samples", ns.samples, MIN_SAMPLES, MAX_SAMPLES)
-    out_dir = _out_dir(ns.out)
+    out = OutDir.prepare(ns.out, TRAIN_FILES) if ns.out is not None else None
+    try:
+        return _train_and_save(dataset, hidden, activation, epochs, lr, seed, samples, out)
+    finally:
+        if out is not None:
+            out.discard()  # does nothing once the files are in place
 
+
+def _train_and_save(dataset: str, hidden: list[int], activation: str, epochs: int, lr: float,
+                    seed: int, samples: int, out: OutDir | None) -> int:
     import nn  # NOTE: here, never at module level: autograd does not depend on nn
     from nn import datasets
 
@@ -394,35 +709,42 @@ def _train(ns: argparse.Namespace) -> int:
         return 1
     print(f"{paint.bold('done')}: loss {history.loss[-1]:.4f}, training accuracy "
           f"{history.accuracy[-1]:.1%} after {history.epochs} epochs ({history.stopped})")
+    if out is None:
+        return 0
 
-    if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        written = [model.save(out_dir / "model.json")]
-        notes = []
+    notes = []
+
+    def save(folder: Path) -> list[Path]:
+        from autograd.draw import GraphvizError, render
+
+        written = [model.save(folder / "model.json")]
         try:
-            written.append(nn.plot_history(history, out_dir / "history.png",
+            written.append(nn.plot_history(history, folder / "history.png",
                                            title=f"{dataset}, MLP {shape}"))
-            written.append(nn.plot_decision_boundary(model, X, y, out_dir / "boundary.png"))
-            written.append(nn.plot_grad_norms(history, out_dir / "grad_norms.png"))
+            written.append(nn.plot_decision_boundary(model, X, y, folder / "boundary.png"))
+            written.append(nn.plot_grad_norms(history, folder / "grad_norms.png"))
         except ImportError as e:  # the plots extra (matplotlib) is not installed
+            _raise_a_stop_behind(e)
             notes.append(f"no plots: {e}")
         try:
-            from autograd.draw import render
-
-            written += render(nn.draw_network(model), out_dir / "network", formats=("svg",))
-        except (GraphvizMissingError, ValueError) as e:
+            written += render(nn.draw_network(model), folder / "network", formats=("svg",))
+        except (GraphvizError, ValueError) as e:
+            _raise_a_stop_behind(e)
             notes.append(f"no network picture: {e}")
-        for path in written:
-            print(f"wrote {path}")
-        for note in notes:
-            print(f"note: {note}", file=sys.stderr)
+        return written
+
+    for path in out.write(save):
+        print(f"wrote {path}")
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     return 0
 
 
 # ---------------------------------------------------------------------------------------------
 # Dispatch.
 
-COMMANDS: dict[str, tuple[Callable[[], _Parser], Callable[[argparse.Namespace], int]]] = {
+COMMANDS: dict[str, tuple[Callable[[], argparse.ArgumentParser],
+                          Callable[[argparse.Namespace], int]]] = {
     "explain": (_explain_parser, _explain),
     "demo": (_demo_parser, _demo),
     "train": (_train_parser, _train),
@@ -468,6 +790,8 @@ def _run(args: list[str]) -> int:
         return 0
     command, rest = args[0], args[1:]
     if command not in COMMANDS:
+        import difflib
+
         close = difflib.get_close_matches(command, COMMANDS, n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
         raise UsageError(f"unknown command {command!r}{hint} (commands: "
@@ -484,34 +808,111 @@ def _run(args: list[str]) -> int:
     return handler(ns)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status (see the module docstring)."""
-    args = list(sys.argv[1:] if argv is None else argv)
+def _stop_behind(error: BaseException) -> BaseException | None:
+    """The Ctrl-C or SIGTERM that `error` was raised while handling, if any. A cleanup cut short
+    by a stop can fail in its turn and hide it (argparse's parse_intermixed_args does: its
+    `finally` reads attributes that the interrupted `try` never set); the stop is what happened.
+    """
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, (KeyboardInterrupt, Terminated)):
+            return error
+        seen.add(id(error))
+        error = error.__context__
+    return None
+
+
+def _raise_a_stop_behind(error: BaseException) -> None:
+    """Raise the Ctrl-C or SIGTERM behind `error`, if any, before treating `error` as a mere
+    note. (A C extension interrupted while Python imports it, as matplotlib's ft2font can be,
+    turns the KeyboardInterrupt into an ImportError: it is not a missing matplotlib.)"""
+    stop = _stop_behind(error)
+    if stop is not None:
+        raise stop from None
+
+
+def _run_and_report(args: list[str], signals: _StopOnSignals) -> int:
+    """Run one command; report a failure in one line; return the exit status."""
     try:
         return _run(args)
-    except UsageError as e:
-        _fail(str(e))
+    except Exception as e:
+        stop = _stop_behind(e) or signals.swallowed
+        if stop is not None:  # the stop is what happened; the error only followed from it
+            raise stop from None
+        return _report(e)
+
+
+def _report(error: Exception) -> int:
+    from autograd.draw import GraphvizError
+    from autograd.formula import FormulaError
+
+    if isinstance(error, UsageError):
+        _fail(str(error))
         return 2
-    except FormulaError as e:
-        _fail(str(e), e.pointer())
+    if isinstance(error, FormulaError):
+        _fail(str(error), error.pointer())
         return 2
-    except GraphvizMissingError as e:
-        _fail(str(e))
+    if isinstance(error, (GraphvizError, OutputError)):
+        _fail(str(error))
         return 1
-    except KeyboardInterrupt:
-        _fail("interrupted")
-        return 130
-    except BrokenPipeError:  # e.g. `chainrule explain ... | head`: the reader left; fine
+    if isinstance(error, BrokenPipeError):  # `chainrule explain ... | head`: the reader left
         # Python flushes stdout again at exit, which would fail loudly: point it at devnull.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
-    except Exception as e:
-        if os.environ.get("CHAINRULE_DEBUG"):
-            raise
-        _fail(f"internal error, a bug in chainrule: {type(e).__name__}: {e} (run again with "
-              "CHAINRULE_DEBUG=1 to see the traceback, and please report it)")
-        return 1
+    if os.environ.get("CHAINRULE_DEBUG"):
+        raise error
+    _fail(f"internal error, a bug in chainrule: {type(error).__name__}: {error} (run again "
+          "with CHAINRULE_DEBUG=1 to see the traceback, and please report it)")
+    return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (see the module docstring).
+
+    Everything happens inside this try, imports included (see the NOTE on start-up), so that a
+    Ctrl-C or SIGTERM at any moment ends in one line. Hence `signals.quiet = True` comes before
+    any call in the except and finally blocks: from then on a second signal changes nothing.
+    Run for the process's own command line (`argv` None: the console script) the handlers stay
+    quiet until the process exits, so that its last moments cannot end in a traceback either;
+    called from Python with `argv`, main puts the previous handlers back."""
+    signals = None
+    try:
+        signals = _StopOnSignals()
+        return _run_and_report(list(sys.argv[1:] if argv is None else argv), signals)
+    except KeyboardInterrupt:
+        if signals is not None:
+            signals.quiet = True
+        _fail("interrupted")
+        return _stopped(130, own_process=argv is None)
+    except Terminated as e:
+        if signals is not None:
+            signals.quiet = True
+        _fail(f"terminated ({e.name})")
+        return _stopped(128 + e.signum, own_process=argv is None)
+    finally:
+        if signals is not None:
+            signals.quiet = True
+            if argv is not None:
+                signals.restore()
+
+
+def _stopped(status: int, own_process: bool) -> int:
+    """The exit status of a stopped command; for the console script, the end of the process.
+
+    NOTE: a stop can cut a library short in the middle of its import, and some cannot take it:
+    matplotlib's ft2font (a pybind11 extension) interrupted while it initialises turns the
+    KeyboardInterrupt into an ImportError and then crashes Python's own clean-up at exit
+    ("Fatal Python error", SIGABRT). Our files are cleaned up by now, so the console script ends
+    at once, without that clean-up; called from Python, main just returns."""
+    if not own_process:
+        return status
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or stream: nothing more to say there
+            pass
+    os._exit(status)
 
 
 if __name__ == "__main__":
