@@ -14,8 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from autograd import backward_steps, cli
+import chainrule.console
+import chainrule.demo
+from autograd import backward_steps
 from autograd.formula import build, parse_assignments
+from chainrule import cli
 
 SCRIPT = Path(sys.executable).parent / "chainrule"
 if not SCRIPT.exists():
@@ -178,7 +181,7 @@ def test_colour_on_a_terminal_only_and_never_with_no_color():
 
 def test_explain_does_not_import_nn():
     code = (
-        "import sys; from autograd.cli import main; "
+        "import sys; from chainrule.cli import main; "
         "status = main(['explain', 'tanh(x*w)', 'x=1', 'w=2']); "
         "assert status == 0, status; "
         "assert not [m for m in sys.modules if m == 'nn' or m.startswith('nn.')]"
@@ -204,7 +207,7 @@ def test_an_unexpected_exception_is_one_line_unless_debugging(monkeypatch, capsy
     def broken(ns):  # noqa: ANN001, ANN202
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(cli.COMMANDS, "demo", (cli._demo_parser, broken))
+    monkeypatch.setattr(chainrule.demo, "run", broken)
     monkeypatch.delenv("CHAINRULE_DEBUG", raising=False)
     assert cli.main(["demo"]) == 1
     err = capsys.readouterr().err
@@ -239,17 +242,17 @@ def test_an_unknown_demo_is_a_usage_error():
 
 def test_demo_names_resolve_by_number_name_and_prefix():
     demos = [Path("01_one_neuron.py"), Path("02_node_used_twice.py")]
-    assert cli._find_demo("01", demos) == demos[0]
-    assert cli._find_demo("2", demos) == demos[1]
-    assert cli._find_demo("one_neuron", demos) == demos[0]
-    assert cli._find_demo("02_node_used_twice.py", demos) == demos[1]
-    assert cli._find_demo("node", demos) == demos[1]
-    with pytest.raises(cli.UsageError, match="did you mean one_neuron"):
-        cli._find_demo("one_nuron", demos)
+    assert chainrule.demo._find_demo("01", demos) == demos[0]
+    assert chainrule.demo._find_demo("2", demos) == demos[1]
+    assert chainrule.demo._find_demo("one_neuron", demos) == demos[0]
+    assert chainrule.demo._find_demo("02_node_used_twice.py", demos) == demos[1]
+    assert chainrule.demo._find_demo("node", demos) == demos[1]
+    with pytest.raises(chainrule.console.UsageError, match="did you mean one_neuron"):
+        chainrule.demo._find_demo("one_nuron", demos)
 
 
 def test_without_a_demos_folder_the_message_says_where_they_are(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(cli, "REPO_ROOT", tmp_path)
+    monkeypatch.setattr(chainrule.demo, "REPO_ROOT", str(tmp_path))
     monkeypatch.chdir(tmp_path)
     assert cli.main(["demo"]) == 2
     assert "not installed with the package" in capsys.readouterr().err

@@ -23,7 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from autograd import cli, draw
+import chainrule.demo
+from autograd import draw
+from chainrule import cli
 
 SCRIPT = Path(sys.executable).parent / "chainrule"
 CLI_SOURCE = Path(cli.__file__)
@@ -55,7 +57,7 @@ def hook(event, args):
                 os.kill(os.getpid(), SIG)
 
 sys.addaudithook(hook)
-from autograd.cli import main
+from chainrule.cli import main
 status = main()  # as the console script calls it
 if not AT:
     with open(os.environ["ROBUST_COUNT"], "w") as f:
@@ -63,9 +65,9 @@ if not AT:
 sys.exit(status)
 """
 
-# The child: SIGINT at the ROBUST_AT-th module imported after autograd.cli's import begins.
+# The child: SIGINT at the ROBUST_AT-th module imported after chainrule.cli's import begins.
 # Before that moment no code of the command line runs (interpreter start-up, the autograd
-# package), so nothing in autograd/cli.py can catch an interrupt there.
+# package), so nothing in chainrule/cli.py can catch an interrupt there.
 CHILD_AT_IMPORT = r"""
 import os, signal, sys
 AT = int(os.environ["ROBUST_AT"])
@@ -75,16 +77,16 @@ def hook(event, args):
     global armed, count
     if event != "import":
         return
-    if args[0] == "autograd.cli":
+    if args[0] == "chainrule.cli":
         armed = True
     elif armed:
         count += 1
         if count == AT:
             os.kill(os.getpid(), signal.SIGINT)
 
-import autograd
+import autograd, chainrule  # (packages: their imports come before any code of the command line)
 sys.addaudithook(hook)
-from autograd.cli import main
+from chainrule.cli import main
 sys.exit(main())  # as the console script calls it
 """
 
@@ -114,7 +116,7 @@ def profile(frame, event, arg):
             sys.setprofile(None)
             os.kill(os.getpid(), signal.SIGINT)
 
-from autograd.cli import main
+from chainrule.cli import main
 sys.setprofile(profile)
 status = main()  # as the console script calls it
 sys.setprofile(None)
@@ -150,7 +152,7 @@ def hook(event, args):
             frame = frame.f_back
 
 sys.addaudithook(hook)
-from autograd.cli import main
+from chainrule.cli import main
 sys.exit(main())  # as the console script calls it
 """
 
@@ -406,11 +408,11 @@ def test_importing_the_cli_module_imports_nothing_at_module_level_but_sys_and_os
 
 
 def test_importing_the_cli_module_loads_no_other_module():
-    code = ("import sys, autograd; before = set(sys.modules); import autograd.cli; "
+    code = ("import sys; before = set(sys.modules); import chainrule.cli; "
             "print(sorted(set(sys.modules) - before))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "['autograd.cli']"
+    assert result.stdout.strip() == "['chainrule', 'chainrule.cli']"
 
 
 @pytest.mark.parametrize("at", [1, 2, 3, 5, 8, 13, 40, 120])
@@ -514,7 +516,7 @@ def test_a_ctrl_c_swallowed_by_a_finalizer_still_ends_as_interrupted(monkeypatch
         Finalized()  # collected at once: its __del__ runs now
         raise RuntimeError("a library left broken by its cut-short finalizer")
 
-    monkeypatch.setitem(cli.COMMANDS, "demo", (cli._demo_parser, command))
+    monkeypatch.setattr(chainrule.demo, "run", command)
     assert cli.main(["demo"]) == 130
     assert capsys.readouterr().err == INTERRUPTED
     time.sleep(0.05)  # the stop is sent again 10 ms later, unless main called that off: it did

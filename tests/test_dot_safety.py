@@ -335,7 +335,7 @@ def test_a_fan_out_up_to_the_limit_keeps_its_labels():
 
 
 def test_chainrule_explain_draws_the_sixty_factor_product(tmp_path, capsys):
-    from autograd.cli import main
+    from chainrule.cli import main
 
     formula = "*".join(["x"] * 60)
     assert len(formula) == 119

@@ -9,6 +9,7 @@ switch. Every wait has a timeout, so a broken synchronisation fails the test ins
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextvars
 import gc
 import queue
@@ -217,6 +218,15 @@ def test_any_interleaving_of_blocks_in_three_threads(schedule):
 # asyncio tasks share a thread but not a context.
 
 
+
+def run_in_fresh_thread(make_coroutine):  # noqa: ANN001, ANN201
+    """asyncio.run(make_coroutine()) in a thread of its own: the test session's main thread
+    may already run an event loop (Playwright's sync API keeps one there for the browser
+    tests), where asyncio.run refuses to start."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
+
+
 def test_two_asyncio_tasks_one_inside_no_grad_while_the_other_trains():
     async def both() -> tuple:
         inside, done = asyncio.Event(), asyncio.Event()
@@ -236,7 +246,7 @@ def test_two_asyncio_tasks_one_inside_no_grad_while_the_other_trains():
 
         return await asyncio.gather(evaluating(), training())
 
-    (evaluating_records, evaluating_flag), (grad, training_flag) = asyncio.run(both())
+    (evaluating_records, evaluating_flag), (grad, training_flag) = run_in_fresh_thread(both)
     assert grad == 6.0 and training_flag is True
     assert evaluating_records is False and evaluating_flag is False
     assert records() and no_block_open()
@@ -262,7 +272,7 @@ def test_a_task_started_inside_a_block_is_inside_it_until_the_block_ends():
         await task
         return seen
 
-    assert asyncio.run(scenario()) == [False, True]
+    assert run_in_fresh_thread(scenario) == [False, True]
     assert no_block_open()
 
 
