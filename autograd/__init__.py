@@ -13,6 +13,7 @@ from autograd.gcpause import pause_gc
 from autograd.gradcheck import GradcheckError, GradcheckReport, gradcheck
 from autograd.graph import topological_order
 from autograd.nary import affine, dot, log_softmax, logsumexp, softmax, vsum
+from autograd.paths import GradientPath, paths
 from autograd.steps_html import save_steps_html
 from autograd.trace import BackwardStep, backward_steps
 from autograd.value import RULES, Value, is_recording, no_grad
@@ -22,6 +23,7 @@ __all__ = [
     "BackwardStep",
     "GradcheckError",
     "GradcheckReport",
+    "GradientPath",
     "Value",
     "affine",
     "backward_steps",
@@ -32,6 +34,7 @@ __all__ = [
     "log_softmax",
     "logsumexp",
     "no_grad",
+    "paths",
     "pause_gc",
     "render",
     "save_steps_html",
