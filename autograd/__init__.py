@@ -14,14 +14,17 @@ from autograd.gradcheck import GradcheckError, GradcheckReport, gradcheck
 from autograd.graph import topological_order
 from autograd.nary import affine, dot, log_softmax, logsumexp, softmax, vsum
 from autograd.paths import GradientPath, paths
+from autograd.snapshot import GraphSnapshot, graph_snapshot, start_sentence
 from autograd.steps_html import save_steps_html
 from autograd.trace import BackwardStep, backward_steps
-from autograd.value import RULES, Value, is_recording, no_grad
+from autograd.value import NO_GRAPH, RULES, Value, is_recording, no_grad
 
 __all__ = [
+    "NO_GRAPH",
     "RULES",
     "BackwardStep",
     "GradcheckError",
+    "GraphSnapshot",
     "GradcheckReport",
     "GradientPath",
     "Value",
@@ -30,6 +33,7 @@ __all__ = [
     "dot",
     "draw_dot",
     "gradcheck",
+    "graph_snapshot",
     "is_recording",
     "log_softmax",
     "logsumexp",
@@ -39,6 +43,7 @@ __all__ = [
     "render",
     "save_steps_html",
     "softmax",
+    "start_sentence",
     "topological_order",
     "vsum",
 ]

@@ -19,14 +19,14 @@ import re
 import shutil
 import subprocess
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autograd.files import write_atomically
-from autograd.graph import topological_order
-from autograd.trace import BackwardStep, format_number, node_names
-from autograd.value import RULES, Value
+from autograd.snapshot import ACTIVATION_OPS, GraphSnapshot, graph_snapshot
+from autograd.trace import BackwardStep, format_number
+from autograd.value import RULES, Value, check_has_graph
 
 if TYPE_CHECKING:
     import graphviz
@@ -60,6 +60,11 @@ FANOUT_LIMIT = 16
 # takes at most 5 bytes ("&" becomes "&amp;"), 15,000 bytes at most.
 LABEL_CHARS = 60
 TOOLTIP_CHARS = 3000
+
+# Up to this many Values, dot keeps every op's operands in argument order (ordering="in"). It
+# costs dot little on a teaching graph but about 30% more on a big one (MLP(2, [16, 16, 1]) on 5
+# samples, 679 Values: 4.1 s instead of 3.1 s), where no one reads the order anyway.
+ORDERED_NODES = 200
 
 # A teaching graph lays out in well under a second; dot is stopped after this many seconds
 # (read at each run, so a program may raise it: autograd.draw.DOT_TIMEOUT = 60).
@@ -101,7 +106,19 @@ class Html(str):
 
 
 class Record(tuple):
-    """The fields of a record label, {a | b | c}: each field is text, see `dot_string`."""
+    """The fields of a record label, {a | b | c}: each field is text, see `dot_string`.
+
+    In braces the fields lie along the rank direction (side by side in an LR graph, stacked in
+    a TB one); `Record(fields, along=False)` leaves the braces out, and the fields lie across
+    it (stacked in an LR graph).
+    """
+
+    along: bool = True
+
+    def __new__(cls, fields: object = (), along: bool = True) -> Record:
+        record = super().__new__(cls, fields)
+        record.along = along
+        return record
 
 
 def visible(text: str) -> str:
@@ -142,8 +159,8 @@ def dot_string(value: object, *, tooltip: bool = False) -> str:
     if isinstance(value, Html):
         return value
     if isinstance(value, Record):
-        fields = (re.sub(r"([{}|<>])", r"\\\1", dot_string(field)) for field in value)
-        return nohtml("{" + " | ".join(fields) + "}")
+        fields = " | ".join(re.sub(r"([{}|<>])", r"\\\1", dot_string(field)) for field in value)
+        return nohtml("{" + fields + "}" if value.along else fields)
     text = "\n".join(visible(line) for line in str(value).split("\n"))
     text = shorten(text, TOOLTIP_CHARS).replace("&", "&amp;")
     text = text.replace("\\", "\\" * (4 if tooltip else 2))
@@ -173,15 +190,45 @@ def set_attrs(graph: graphviz.Digraph, kind: str | None = None, **attrs: object)
 
 ClusterSpec = Callable[[Value], str | None] | str | None
 
-# |grad| on a log scale (see GradScale), light (small) to dark (large): ColorBrewer YlOrRd
-PALETTE = ("#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#bd0026", "#800026")
-# the same steps for edges, the light end darkened so a thin line still shows on white
-EDGE_PALETTE = ("#e0b000", "#f09000", "#f07000", "#f04a1e", "#d7191c", "#b10026", "#800026")
-ZERO_FILL, ZERO_EDGE = "#f0f0f0", "#b0b0b0"  # a zero gradient: nothing flows here
-HIGHLIGHT = "#1f5fbf"  # one backward step: the edge applied and the node receiving
+# Colour by gradient (color_by_grad): the hue says the sign, the lightness |grad| on a log scale
+# (see GradScale), light (small) to dark (large). Blue for positive, orange for negative, as in
+# nn.draw_network: a pair told apart with every common colour-vision deficiency. Boxes use
+# ColorBrewer's Blues and Oranges, each box's text black or white, whichever contrasts more
+# (always at least 4.5:1, WCAG AA); edges use darker steps of the same hues, every one at least
+# 3:1 on white (WCAG's minimum for graphics), so even the faintest edge shows. A test computes
+# every contrast (`contrast_ratio`). The sign is never told by colour alone: every box shows its
+# number, and a labelled edge its contribution.
+POSITIVE_FILLS = ("#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b")
+NEGATIVE_FILLS = ("#fdd0a2", "#fdae6b", "#fd8d3c", "#f16913", "#d94801", "#a63603", "#7f2704")
+POSITIVE_EDGES = ("#4292c6", "#3282bd", "#2171b5", "#1361a9", "#08519c", "#08408a", "#08306b")
+NEGATIVE_EDGES = ("#ee6511", "#e35a0b", "#d94801", "#c03f02", "#a63603", "#922f03", "#7f2704")
+PALETTE = POSITIVE_FILLS  # (the number of steps: every palette has as many)
+ZERO_FILL, ZERO_EDGE = "#f0f0f0", "#888888"  # a zero gradient: nothing flows here
+HIGHLIGHT = "#7b1fa2"  # one backward step: the edge applied and the node receiving (purple:
+# neither sign's hue)
+TEXT_COLORS = ("#000000", "#ffffff")
 
-# ops that keep a Value in its neuron's cluster under cluster="label-prefix"
-ACTIVATION_OPS = frozenset({"tanh", "relu", "leaky_relu", "sigmoid"})
+
+def relative_luminance(color: str) -> float:
+    """WCAG 2's relative luminance of an sRGB colour "#rrggbb": 0 for black, 1 for white."""
+    channels = (int(color[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    """WCAG 2's contrast ratio of two colours, from 1 (the same) to 21 (black on white)."""
+    light, dark = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def text_color(fill: str) -> str:
+    """Black or white, whichever reads better on `fill`."""
+    return max(TEXT_COLORS, key=lambda text: contrast_ratio(text, fill))
+
+
+# ACTIVATION_OPS (from autograd.snapshot): ops that keep a Value in its neuron's cluster under
+# cluster="label-prefix", as they name a neuron's output L1.n0.out.
 
 
 def graph_size(root: Value, max_nodes: int, max_edges: int) -> tuple[int, int]:
@@ -207,32 +254,37 @@ def graph_size(root: Value, max_nodes: int, max_edges: int) -> tuple[int, int]:
     return len(seen), edges
 
 
-def step_edge(order: list[Value], step: object) -> tuple[Value, int]:
-    """The edge (node, k: position in node.parents) that a backward step applies.
+def step_edge(order: Sequence[Value], step: object) -> tuple[Value, int, int]:
+    """The edge (node, k: position in node.parents) that a backward step applies, and the
+    step's number.
 
-    `step` is a `BackwardStep` of `backward_steps(root)`, or its index, and `order` is root's
-    topological order. Steps go over the interior nodes in reverse topological order and over
-    each node's parents in order, so the index alone names the edge: nothing is run and no grad
-    changes.
+    `step` is a `BackwardStep` of `backward_steps(root)`, or its number (1 for the first step,
+    as the CLI and the step-through page count), and `order` is root's topological order.
+    Steps go over the interior nodes in reverse topological order and over each node's parents
+    in order, so the number alone names the edge: nothing is run and no grad changes.
     """
-    index = step.index if isinstance(step, BackwardStep) else step
-    if isinstance(index, bool) or not isinstance(index, int):
+    number = step.number if isinstance(step, BackwardStep) else step
+    if isinstance(number, bool) or not isinstance(number, int):
         raise TypeError(
-            f"highlight takes a BackwardStep or a step index, got {type(step).__name__}"
+            f"highlight takes a BackwardStep or a step number (1, 2, ...), got "
+            f"{type(step).__name__}"
         )
     interior = [node for node in reversed(order) if node.parents]
     total = sum(len(node.parents) for node in interior)
-    if not 0 <= index < total:
-        raise ValueError(f"highlight step {index} out of range: this graph has {total} steps")
+    if not 1 <= number <= total:
+        raise ValueError(f"highlight step {number} out of range: this graph's steps are "
+                         f"numbered 1 to {total}" if total else
+                         f"highlight step {number} out of range: this graph has no steps")
+    index = number - 1
     for node in interior:
         if index < len(node.parents):
             if isinstance(step, BackwardStep) and (
                 step.node is not node or step.parent is not node.parents[index]
             ):
                 raise ValueError("highlight: this BackwardStep comes from a different graph")
-            return node, index
+            return node, index, number
         index -= len(node.parents)
-    raise AssertionError("unreachable: index was checked against the number of steps")
+    raise AssertionError("unreachable: number was checked against the number of steps")
 
 
 def label_prefix(value: Value) -> str | None:
@@ -272,8 +324,9 @@ def assign_clusters(order: list[Value], cluster: ClusterSpec) -> dict[Value, str
 
 
 class GradScale:
-    """|grad| on a log scale: the graph's nonzero magnitudes, from the smallest to the largest,
-    cut into equal steps of log10|grad|, light to dark; zero is a neutral grey.
+    """Gradients as colours: the sign as the hue (blue positive, orange negative), |grad| as
+    the lightness, on a log scale: the graph's nonzero magnitudes, from the smallest to the
+    largest, cut into equal steps of log10|grad|, light to dark; zero is a neutral grey.
 
     Relative to the graph drawn (the legend gives the numbers). A step spans at least a factor
     10**(1/STEPS_PER_DECADE) (about 1.5), so nearly equal gradients share a colour; at most
@@ -283,8 +336,8 @@ class GradScale:
     MAX_DECADES = 6
     STEPS_PER_DECADE = 6
 
-    def __init__(self, magnitudes: list[float]) -> None:
-        logs = [math.log10(m) for m in magnitudes if m > 0.0]
+    def __init__(self, values: list[float]) -> None:
+        logs = [math.log10(abs(v)) for v in values if v != 0.0]
         self.hi = max(logs, default=0.0)
         self.lo = max(min(logs, default=0.0), self.hi - self.MAX_DECADES)
         self.merged = bool(logs) and min(logs) < self.lo  # some magnitudes fell below lo
@@ -299,28 +352,39 @@ class GradScale:
         last = len(PALETTE) - 1
         return round(k * last / (self.steps - 1)) if self.steps > 1 else last // 2
 
-    def bucket(self, magnitude: float) -> int | None:
-        """The palette index for `magnitude`: 0 lightest (smallest) to the last, None for 0."""
-        if magnitude == 0.0:
+    def bucket(self, value: float) -> int | None:
+        """The palette index for |value|: 0 lightest (smallest) to the last, None for 0."""
+        if value == 0.0:
             return None
         if self.step == 0.0:  # every nonzero magnitude is the same
             return self._color_index(0)
-        k = math.floor((math.log10(magnitude) - self.lo) / self.step)
+        k = math.floor((math.log10(abs(value)) - self.lo) / self.step)
         return self._color_index(min(max(k, 0), self.steps - 1))
 
-    def fill(self, bucket: int | None) -> str:
-        return ZERO_FILL if bucket is None else PALETTE[bucket]
+    def fill(self, value: float) -> str:
+        """A box's colour for a gradient `value` (sign and magnitude)."""
+        bucket = self.bucket(value)
+        if bucket is None:
+            return ZERO_FILL
+        return (POSITIVE_FILLS if value > 0.0 else NEGATIVE_FILLS)[bucket]
 
-    def edge(self, bucket: int | None) -> str:
-        return ZERO_EDGE if bucket is None else EDGE_PALETTE[bucket]
+    def edge(self, value: float) -> str:
+        """An edge's colour for a contribution `value` (sign and magnitude)."""
+        bucket = self.bucket(value)
+        if bucket is None:
+            return ZERO_EDGE
+        return (POSITIVE_EDGES if value > 0.0 else NEGATIVE_EDGES)[bucket]
 
-    def penwidth(self, bucket: int | None) -> str:
+    def penwidth(self, value: float) -> str:
+        bucket = self.bucket(value)
         return "1" if bucket is None else f"{1.0 + 2.5 * bucket / (len(PALETTE) - 1):.2f}"
 
     def legend(self) -> str:
-        """An HTML-like Graphviz table: a swatch per step with its range, largest first, and 0."""
-        rows = ['<tr><td colspan="2"><b>|grad|</b> (boxes)<br/>'
-                '<b>|upstream × local|</b> (edges)</td></tr>']
+        """An HTML-like Graphviz table: a row per step with its range, largest first, a swatch
+        for each sign, and 0."""
+        rows = ['<tr><td colspan="3"><b>grad</b> in boxes,<br/><b>upstream × local</b> on edges'
+                '</td></tr>',
+                '<tr><td>+</td><td>−</td><td>size</td></tr>']
         for k in range(self.steps - 1, -1, -1):
             low, high = (f"{10 ** (self.lo + i * self.step):.2g}" for i in (k, k + 1))
             if self.step == 0.0:
@@ -329,9 +393,10 @@ class GradScale:
                 text = f"&lt; {high}"
             else:
                 text = f"{low} to {high}"
-            color = PALETTE[self._color_index(k)]
-            rows.append(f'<tr><td bgcolor="{color}" width="24"></td><td>{text}</td></tr>')
-        rows.append(f'<tr><td bgcolor="{ZERO_FILL}" width="24"></td><td>0</td></tr>')
+            c = self._color_index(k)
+            rows.append(f'<tr><td bgcolor="{POSITIVE_FILLS[c]}" width="24"></td>'
+                        f'<td bgcolor="{NEGATIVE_FILLS[c]}" width="24"></td><td>{text}</td></tr>')
+        rows.append(f'<tr><td colspan="2" bgcolor="{ZERO_FILL}" width="48"></td><td>0</td></tr>')
         return ('<<table border="0" cellborder="1" cellspacing="0" cellpadding="4">'
                 + "".join(rows) + "</table>>")
 
@@ -348,6 +413,9 @@ def refuse_if_too_big(
         raise ValueError(f"this graph has {what}: {why}")
 
 
+Edge = tuple[Value, int]  # (node, k): the edge from node.parents[k] into node's op
+
+
 def draw_dot(
     root: Value,
     rankdir: str = "LR",
@@ -360,26 +428,44 @@ def draw_dot(
     highlight: BackwardStep | int | None = None,
     cluster: ClusterSpec = None,
     show_rules: bool = False,
+    snapshot: GraphSnapshot | None = None,
+    grads: Mapping[Value, float] | None = None,
+    upstreams: Mapping[Edge, float] | None = None,
+    overwritten: Collection[Edge] = (),
+    title: str | None = None,
 ) -> graphviz.Digraph:
     """The graph that `root` was computed from, as a `graphviz.Digraph`.
 
-    A box per Value (label | data | grad), an ellipse per op (its rule is the tooltip), one edge
-    per operand, so `a*a` shows two edges. Options:
+    A box per Value (its name, `data ...`, `grad ...`, stacked), an ellipse per op (its rule is
+    the tooltip), one edge per operand, so `a*a` shows two edges. Options:
 
-    - `show_local_grads`: label each edge parent -> op with d(node)/d(parent), the factor the
-      chain rule multiplies the node's gradient by on its way back.
-    - `show_contributions`: also the product  upstream × local = contribution, i.e.
-      node.grad * d(node)/d(parent), the amount this edge adds to parent.grad.
-    - `color_by_grad`: fill each box by |grad| and draw each edge by |contribution| (colour and
-      pen width in equal steps of log10, see `GradScale`), with a legend; zero is grey,
-      zero-flow edges dashed.
-    - `highlight`: one backward step (a `BackwardStep` of `backward_steps(root)`, or its index):
-      its edge and the node receiving the contribution (the parent) are drawn bold and coloured;
-      the edge also spells out the step's arithmetic. Nothing else in the DOT source changes.
+    - `show_local_grads`: label each edge parent -> op with ×local, the local derivative
+      ∂node/∂parent: the factor the chain rule multiplies the node's gradient by on its way back.
+    - `show_contributions`: also  upstream × local = contribution, i.e.
+      node.grad × ∂node/∂parent, the amount this edge adds to parent.grad.
+    - `color_by_grad`: fill each box by its grad and draw each edge by its contribution: blue
+      for positive, orange for negative, darker and (edges) wider for larger magnitudes, in
+      equal steps of log10 (see `GradScale`), with a legend; zero is grey, zero-flow edges
+      dashed.
+    - `highlight`: one backward step, a `BackwardStep` of `backward_steps(root)` or its number
+      k (1 for the first step, as the CLI and the step-through page count): its edge, labelled
+      "step k: parent.grad += upstream × local = contribution", and the node receiving the
+      contribution (the parent) are drawn bold and coloured. Nothing else in the DOT source
+      changes.
     - `show_rules`: write each op's local-derivative rule (`RULES`) under its name, in the
       picture itself rather than only as the tooltip.
     - `cluster`: group Values into boxes: a callable Value -> cluster name or None, or
       "label-prefix" (nn labels parameters 'L0.n3.w1': a box per neuron, see `assign_clusters`).
+    - `snapshot`: the graph's `GraphSnapshot` (order and names), if one was taken already.
+    - `title`: a line of text at the top of the picture.
+
+    What some other backward loop did (a wrong one, to show what it leaves), instead of what
+    the graph holds: `grads` maps Values to the grads to show (the others show .grad);
+    `upstreams` maps edges, (node, k) for the edge from node.parents[k], to the upstream that
+    loop multiplied by along that edge (its grad for node at that moment; else the grad shown
+    for node), so the edge shows the contribution it really sent; `overwritten` lists the
+    edges whose contribution that loop then lost (a `=` instead of `+=`): drawn dashed and
+    labelled "(overwritten)".
 
     Deterministic: the same graph gives the same DOT source (nodes are named by their place in
     the topological order, never by memory address).
@@ -388,7 +474,8 @@ def draw_dot(
     highlight parts of the rendered picture rely on them), with i a node's topological index:
     `n{i}` the Value's box, `n{i}_op` its op, `n{i}_out` the edge op -> Value, and `e{i}_{k}`
     the edge from the k-th parent (0-based, `node.parents` order) into node i's op. Every
-    operand keeps its own edge, also in a fan (nothing is merged).
+    operand keeps its own edge, also in a fan (nothing is merged). A box's texts start with
+    its name, "data " and "grad ".
 
     Labels, op names and cluster names are text (see `dot_string`): longer than LABEL_CHARS
     they end in "…", and the tooltip holds them whole. A graph where some Value feeds more than
@@ -397,11 +484,12 @@ def draw_dot(
     edges get weight 0.
 
     Refuses graphs of more than `max_nodes` Values or `max_edges` edges with a ValueError saying
-    what to do instead, before any other work (the count stops at the limit). Never changes a
-    grad.
+    what to do instead, before any other work (the count stops at the limit), and a Value
+    computed inside no_grad() (it has no graph). Never changes a grad.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot needs a Value, got {type(root).__name__}")
+    check_has_graph(root, "draw_dot")
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"rankdir must be one of LR, RL, TB, BT; got {rankdir!r}")
     refuse_if_too_big(
@@ -412,23 +500,37 @@ def draw_dot(
         "a model's nodes by neuron) if you really want it.",
     )
     graphviz = _import_graphviz()
-    order = topological_order(root)
-    full = {node: visible(name) for node, name in node_names(order).items()}
+    if snapshot is None:
+        snapshot = graph_snapshot(root)
+    else:
+        snapshot.check_root(root, "draw_dot")
+    order = snapshot.order
+    full = {node: visible(name) for node, name in snapshot.names.items()}
     names = {node: shorten(name) for node, name in full.items()}
     ids = {node: f"n{i}" for i, node in enumerate(order)}
-    lit_node, lit_k = step_edge(order, highlight) if highlight is not None else (None, -1)
+    lit_node, lit_k, lit_number = (step_edge(order, highlight) if highlight is not None
+                                   else (None, -1, 0))
     lit_parent = lit_node.parents[lit_k] if lit_node is not None else None
+    grad_of = _shown_grads(snapshot, grads)
+    sent = _sent_along(snapshot, grad_of, upstreams)
+    lost = _edges_of(snapshot, overwritten, "overwritten")
     scale = None
     if color_by_grad:
-        scale = GradScale([abs(node.grad) for node in order] + [
-            abs(node.grad * g) for node in order for g in node.local_grads])
+        scale = GradScale(list(grad_of.values()) + [sent[edge] * edge[0].local_grads[edge[1]]
+                                                    for edge in sent])
     clusters = assign_clusters(order, cluster) if cluster is not None else {}
     uses = Counter(parent for node in order for parent in node.parents)
     fans = {node for node, count in uses.items() if count > FANOUT_LIMIT}
 
+    # Compact: the fields of a box stacked (so it is narrow), ranks and nodes close together.
+    # A small graph also keeps each op's operands in argument order (x1 above w1 above x2 ...),
+    # so it reads like the formula; see ORDERED_NODES for why only a small one.
     dot = graphviz.Digraph(name="chainrule", graph_attr={"rankdir": rankdir})
-    set_attrs(dot, "node", fontname="Helvetica", fontsize="11")
-    set_attrs(dot, "edge", fontname="Helvetica", fontsize="9")
+    set_attrs(dot, ranksep="0.3", nodesep="0.15",
+              ordering="in" if len(order) <= ORDERED_NODES else None)
+    set_attrs(dot, "node", fontname="Helvetica", fontsize="11", margin="0.08,0.03")
+    set_attrs(dot, "edge", fontname="Helvetica", fontsize="9", arrowsize="0.7")
+    along = rankdir in ("TB", "BT")  # a record's fields stacked, whichever the rank direction
     # With clusters, node statements go into one subgraph per cluster (in order of first
     # appearance, for determinism) and every edge follows at the top level.
     subgraphs: dict[str, graphviz.Digraph] = {}
@@ -444,14 +546,15 @@ def draw_dot(
         return subgraphs[clusters[node]] if node in clusters else dot
 
     for node in order:
+        grad = grad_of[node]
         record = Record((names[node], f"data {format_number(node.data)}",
-                         f"grad {format_number(node.grad)}"))
+                         f"grad {format_number(grad)}"), along=along)
         attrs = {"shape": "record", "id": ids[node], "tooltip": _whole(full[node])}
         if scale is not None:
-            bucket = scale.bucket(abs(node.grad))
-            attrs |= {"style": "filled", "fillcolor": scale.fill(bucket)}
-            if bucket is not None and bucket >= len(PALETTE) - 2:  # dark fill: light text
-                attrs["fontcolor"] = "white"
+            fill = scale.fill(grad)
+            attrs |= {"style": "filled", "fillcolor": fill}
+            if text_color(fill) != "#000000":
+                attrs["fontcolor"] = text_color(fill)
         if node is lit_parent:
             attrs |= {"color": HIGHLIGHT, "penwidth": "3", "fontname": "Helvetica-Bold"}
         add_node(place(node), ids[node], record, **attrs)
@@ -463,32 +566,34 @@ def draw_dot(
         if show_rules and rule:
             op_label += "\n" + shorten(visible(rule))
         tip = rule if _whole(op) is None else "\n".join(filter(None, (op, rule)))
-        add_node(place(node), op_id, op_label, shape="ellipse", tooltip=tip, id=op_id)
+        add_node(place(node), op_id, op_label, shape="ellipse", tooltip=tip, id=op_id,
+                 margin="0.03,0.02", width="0.3", height="0.25")
         out = {"id": ids[node] + "_out"}
         if scale is not None:
-            bucket = scale.bucket(abs(node.grad))
-            out |= {"color": scale.edge(bucket), "penwidth": scale.penwidth(bucket)}
+            out |= {"color": scale.edge(grad), "penwidth": scale.penwidth(grad)}
         edges.append((op_id, ids[node], out))
         for k, (parent, local_grad) in enumerate(zip(node.parents, node.local_grads)):
-            contribution = node.grad * local_grad
+            upstream = sent[(node, k)]
+            contribution = upstream * local_grad
             lines = [f"×{format_number(local_grad)}"] if show_local_grads else []
             if show_contributions:
-                lines.append(f"{format_number(node.grad)} × {format_number(local_grad)} = "
+                lines.append(f"{format_number(upstream)} × {format_number(local_grad)} = "
                              f"{format_number(contribution)}")
             attrs = {"id": f"e{ids[node][1:]}_{k}"}
             if parent in fans:
                 attrs["weight"] = "0"
             if scale is not None:
-                bucket = scale.bucket(abs(contribution))
-                attrs |= {"color": scale.edge(bucket),
-                          "penwidth": scale.penwidth(bucket)}
-                if bucket is None:
+                attrs |= {"color": scale.edge(contribution),
+                          "penwidth": scale.penwidth(contribution)}
+                if contribution == 0.0:
                     attrs["style"] = "dashed"
+            if (node, k) in lost:
+                lines.append("(overwritten)")
+                attrs |= {"style": "dashed", "color": ZERO_EDGE}
             lit = node is lit_node and k == lit_k
             if lit:
-                index = highlight if isinstance(highlight, int) else highlight.index
-                lines = [f"step {index}: {names[parent]}.grad += "
-                         f"{format_number(node.grad)} × {format_number(local_grad)} = "
+                lines = [f"step {lit_number}: {names[parent]}.grad += "
+                         f"{format_number(upstream)} × {format_number(local_grad)} = "
                          f"{format_number(contribution)}"]
                 attrs |= {"color": HIGHLIGHT, "fontcolor": HIGHLIGHT, "penwidth": "4",
                           "fontname": "Helvetica-Bold", "style": "bold"}
@@ -499,16 +604,70 @@ def draw_dot(
         with dot.subgraph(name="legend_rank") as sink:
             set_attrs(sink, rank="sink")
             add_node(sink, "legend", Html(scale.legend()), shape="plaintext", id="legend")
+    heading = [title] if title else []
     if fans:  # say why the edges carry no numbers
         widest, count = uses.most_common(1)[0]
-        set_attrs(dot, label=f"edge numbers are in the edges' tooltips: {names[widest]} feeds "
-                  f"{count} ops, too many for dot to lay out labelled edges quickly",
-                  labelloc="t", fontname="Helvetica", fontsize="11")
+        heading.append(f"edge numbers are in the edges' tooltips: {names[widest]} feeds "
+                       f"{count} ops, too many for dot to lay out labelled edges quickly")
+    if heading:
+        set_attrs(dot, label="\n".join(heading), labelloc="t", fontname="Helvetica",
+                  fontsize="13" if title else "11")
     for sub in subgraphs.values():
         dot.subgraph(sub)
     for tail, head, attrs in edges:
         add_edge(dot, tail, head, **attrs)
     return dot
+
+
+def _shown_grads(snap: GraphSnapshot, grads: Mapping[Value, float] | None) -> dict[Value, float]:
+    """Each node's grad to draw: from `grads` where given, else its .grad."""
+    shown = {node: node.grad for node in snap.order}
+    _check_mapping("grads", grads, "Values to the grads to show")
+    for node, grad in (grads or {}).items():
+        if node not in snap.index:
+            raise ValueError(f"grads: {node!r} is not a Value of this graph")
+        shown[node] = _finite("grads", grad)
+    return shown
+
+
+def _sent_along(snap: GraphSnapshot, grad_of: dict[Value, float],
+                upstreams: Mapping[Edge, float] | None) -> dict[Edge, float]:
+    """The upstream each edge (node, k) multiplied its local derivative by: from `upstreams`
+    where given, else the grad drawn for node."""
+    sent = {(node, k): grad_of[node] for node in snap.order for k in range(len(node.parents))}
+    _check_mapping("upstreams", upstreams, "edges (node, k) to numbers")
+    for edge, upstream in (upstreams or {}).items():
+        (edge,) = _edges_of(snap, [edge], "upstreams")
+        sent[edge] = _finite("upstreams", upstream)
+    return sent
+
+
+def _edges_of(snap: GraphSnapshot, edges: Collection[Edge], what: str) -> set[Edge]:
+    """`edges`, checked: each a (node, k) of this graph, k an index into node.parents."""
+    checked = set()
+    for edge in edges:
+        if not (isinstance(edge, tuple) and len(edge) == 2):
+            raise TypeError(f"{what}: an edge is a (node, k) pair, k the operand's place in "
+                            f"node.parents; got {edge!r:.60}")
+        node, k = edge
+        if node not in snap.index:
+            raise ValueError(f"{what}: {node!r} is not a Value of this graph")
+        if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k < len(node.parents):
+            raise ValueError(f"{what}: {node!r} has no operand {k!r} (it has "
+                             f"{len(node.parents)})")
+        checked.add((node, k))
+    return checked
+
+
+def _check_mapping(what: str, given: object, of: str) -> None:
+    if given is not None and not isinstance(given, Mapping):
+        raise TypeError(f"{what} must be a mapping (a dict) of {of}, got {type(given).__name__}")
+
+
+def _finite(what: str, x: object) -> float:
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
+        raise ValueError(f"{what}: every number must be a finite int or float, got {x!r:.60}")
+    return float(x)
 
 
 def _whole(text: str) -> str | None:

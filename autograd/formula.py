@@ -9,10 +9,11 @@ nothing), and then every node of that tree is checked against a whitelist:
     function calls     exp(x), log(x), tanh(x), relu(x), sigmoid(x), sqrt(x), abs(x), sin(x),
                        cos(x), leaky_relu(x) or leaky_relu(x, slope)   (by name, no keywords)
 
-Anything else (attributes, subscripts, strings, lambdas, comprehensions, comparisons, ...) is a
-`FormulaError`, and so is every other way a formula can fail: a syntax error, a missing value, a
-domain error such as log(-1). The tree is then evaluated by walking it with the engine's own
-operators; user text never reaches eval, exec or compile.
+The whole formula may name its output, `o = tanh(x*w + b)` (NAME = EXPR); unnamed, the output is
+called L. Anything else (attributes, subscripts, strings, lambdas, comprehensions, comparisons,
+...) is a `FormulaError`, and so is every other way a formula can fail: a syntax error, a missing
+value, a domain error such as log(-1). The tree is then evaluated by walking it with the engine's
+own operators; user text never reaches eval, exec or compile.
 
 NOTE: numbers are floats from the start, so a power costs the same for any exponent:
 9**9**9 is 9.0 ** 387420489.0, a float overflow the engine reports, never a huge integer.
@@ -32,6 +33,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from autograd.graph import topological_order
+from autograd.snapshot import node_names
 from autograd.value import Value, no_grad
 
 MAX_LENGTH = 2_000  # characters; a formula longer than this is not a teaching example
@@ -88,11 +90,13 @@ class FormulaError(ValueError):
 
 @dataclass(frozen=True)
 class Formula:
-    """A checked formula: its text, its syntax tree, and its names in order of appearance."""
+    """A checked formula: its text, its syntax tree (of the expression), its names in order of
+    appearance, and the output's name when the formula gives one (`o = ...`; else "")."""
 
     text: str
     tree: ast.Expression
     names: tuple[str, ...]
+    output: str = ""
 
 
 @dataclass(frozen=True)
@@ -178,7 +182,7 @@ def _syntax_error(e: SyntaxError, text: str) -> FormulaError:
     return FormulaError(f"syntax error: {message}", column, text)
 
 
-def _problem(node: ast.AST, func_positions: set[int]) -> str | None:
+def _problem(node: ast.AST, func_positions: set[int], text: str) -> str | None:
     """Why `node` is not allowed in a formula, or None if it is."""
     if isinstance(node, (ast.Expression, ast.Load, ast.USub, ast.UAdd)):
         return None
@@ -189,6 +193,9 @@ def _problem(node: ast.AST, func_positions: set[int]) -> str | None:
     if isinstance(node, ast.BinOp):
         if type(node.op) in _OPERATORS:
             return None
+        if isinstance(node.op, ast.BitXor):
+            left, right = (_segment(text, side) for side in (node.left, node.right))
+            return f"use ** for a power (^ is XOR): write {left}**{right}"
         return f"the operator {_op_symbol(node.op)} is not supported; use + - * / **"
     if isinstance(node, ast.UnaryOp):
         if isinstance(node.op, (ast.USub, ast.UAdd)):
@@ -210,7 +217,7 @@ def _problem(node: ast.AST, func_positions: set[int]) -> str | None:
             return f"{node.id} is a function: call it, as in {node.id}(x)"
         return None
     if isinstance(node, ast.Call):
-        return _call_problem(node)
+        return _call_problem(node, text)
     if isinstance(node, ast.Attribute):
         return f"attribute access (.{node.attr}) is not allowed in a formula"
     if isinstance(node, ast.Subscript):
@@ -248,12 +255,38 @@ def _op_symbol(op: ast.AST) -> str:
     return symbols.get(type(op), type(op).__name__)
 
 
-def _call_problem(node: ast.Call) -> str | None:
+def _segment(text: str, node: ast.AST) -> str:
+    """The formula text of `node` (a few words at most)."""
+    segment = ast.get_source_segment(text, node) or "x"
+    return segment if len(segment) <= 30 else segment[:27] + "..."
+
+
+def _min_max_problem(node: ast.Call, text: str) -> str:
+    """max and min are no ops of the engine; say how to write them with relu and abs."""
+    name = node.func.id
+    args = [_segment(text, a) for a in node.args]
+    zero = [i for i, a in enumerate(node.args)
+            if isinstance(a, ast.Constant) and a.value == 0 and not isinstance(a.value, bool)]
+    if len(args) == 2 and len(zero) == 1:  # max(x, 0) or min(x, 0)
+        x = args[1 - zero[0]]
+        x_paren = x if x.isidentifier() else f"({x})"
+        instead = f"relu({x})" if name == "max" else f"-relu(-{x_paren})"
+        return f"{name} is not a formula function: for {name}({', '.join(args)}) write {instead}"
+    if name == "max":
+        return ("max is not a formula function: for max(x, 0) write relu(x); max(a, b) is "
+                "(a + b + abs(a - b))/2")
+    return ("min is not a formula function: for min(x, 0) write -relu(-x); min(a, b) is "
+            "(a + b - abs(a - b))/2")
+
+
+def _call_problem(node: ast.Call, text: str) -> str | None:
     if not isinstance(node.func, ast.Name):
         if isinstance(node.func, ast.Attribute):
             return f"attribute access (.{node.func.attr}) is not allowed in a formula"
         return f"only the functions {', '.join(FUNCTIONS)} can be called, by name"
     name = node.func.id
+    if name in ("max", "min"):
+        return _min_max_problem(node, text)
     if name not in FUNCTIONS:
         close = difflib.get_close_matches(name, FUNCTIONS, n=2, cutoff=0.6)
         hint = (
@@ -273,20 +306,16 @@ def _call_problem(node: ast.Call) -> str | None:
 
 
 def parse(text: str) -> Formula:
-    """Check `text` and return its `Formula`; raise `FormulaError` if it is not one."""
+    """Check `text` and return its `Formula`; raise `FormulaError` if it is not one.
+
+    `text` is an expression, or NAME = EXPR to name the output (o = tanh(x*w + b)).
+    """
     text = _check_text(text)
-    try:
-        # NOTE: the compiler warns about some texts (a string with "\d", `1 is 1`); the
-        # whitelist refuses those anyway, and a warning printed to stderr would only confuse.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text, mode="eval")
-    except SyntaxError as e:
-        raise _syntax_error(e, text) from None
-    except (RecursionError, MemoryError):
-        raise FormulaError("the formula is too deeply nested to parse", None, text) from None
-    except ValueError as e:  # e.g. null bytes, if any slipped through
-        raise FormulaError(f"cannot parse the formula: {e}", None, text) from None
+    equals = _assignment(text)
+    tree = _parse_tree(text, equals)
+    output = ""
+    if equals is not None:
+        output, tree = _output_and_expression(text, equals, tree)
 
     # Breadth first with a queue, never recursion: a tree can be as deep as the text is long.
     # Nodes without a position of their own (operators, contexts) take their parent's.
@@ -299,12 +328,14 @@ def parse(text: str) -> Formula:
     func_positions = {id(n.func) for n in nodes if isinstance(n, ast.Call)}
     problems = []
     for order, (node, byte) in enumerate(located):
-        why = _problem(node, func_positions)
+        why = _problem(node, func_positions, text)
         if why is not None:
-            caret = byte
+            column = _char_column(text, byte)
             if isinstance(node, (ast.Attribute, ast.Subscript)):  # point at the '.' or '['
-                caret = node.value.end_col_offset or byte
-            problems.append((byte, order, _char_column(text, caret), why))
+                column = _char_column(text, node.value.end_col_offset or byte)
+            elif isinstance(node, ast.BinOp):  # at the operator: x ^ 2 is flagged at the ^
+                column = _operator_column(text, node)
+            problems.append((byte, order, column, why))
     if problems:
         _, _, column, why = min(problems)  # the leftmost problem; the outermost on a tie
         raise FormulaError(why, column, text)
@@ -321,7 +352,93 @@ def parse(text: str) -> Formula:
                 "this number is too large for a float (the limit is about 1.8e308)",
                 _char_column(text, node.col_offset), text,
             )
-    return Formula(text, tree, tuple(names))
+    if output in names:
+        raise FormulaError(f"{output} names the output and is also an input of the formula; "
+                           "give the output another name", 0, text)
+    return Formula(text, tree, tuple(names), output)
+
+
+def _parse_tree(text: str, equals: int | None) -> ast.AST:
+    """Python's syntax tree of the text: an expression, or (with an `=` at column `equals`)
+    one assignment statement. Leading spaces are no indent: they are left out of the parse and
+    added back to every offset, so offsets are those of the text itself."""
+    body = text.lstrip(" ")
+    shift = len(text) - len(body)  # spaces: as many bytes as characters
+    try:
+        # NOTE: the compiler warns about some texts (a string with "\d", `1 is 1`); the
+        # whitelist refuses those anyway, and a warning printed to stderr would only confuse.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(body, mode="eval" if equals is None else "exec")
+    except SyntaxError as e:
+        if e.offset is not None and e.lineno in (None, 1):
+            e.offset += shift
+        raise _syntax_error(e, text) from None
+    except (RecursionError, MemoryError):
+        raise FormulaError("the formula is too deeply nested to parse", None, text) from None
+    except ValueError as e:  # e.g. null bytes, if any slipped through
+        raise FormulaError(f"cannot parse the formula: {e}", None, text) from None
+    if shift:
+        nodes = [tree]  # every node, breadth first (ast.walk would import at each call)
+        for node in nodes:
+            nodes.extend(ast.iter_child_nodes(node))
+            for field in ("col_offset", "end_col_offset"):
+                if getattr(node, field, None) is not None:
+                    setattr(node, field, getattr(node, field) + shift)
+    return tree
+
+
+_COMPOUND = set("=!<>:+-*/%@&|^")  # characters that make `=` part of another operator
+
+
+def _assignment(text: str) -> int | None:
+    """The column of the `=` of NAME = EXPR (outside brackets, not part of ==, <=, +=, :=,
+    ...), or None. The text before it is then checked to be a plain name."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif (ch == "=" and depth == 0 and text[i - 1:i] not in _COMPOUND
+              and text[i + 1:i + 2] != "="):
+            target = text[:i].strip()
+            where = len(text[:i]) - len(text[:i].lstrip())
+            name = unicodedata.normalize("NFKC", target)
+            if not name.isidentifier() or keyword.iskeyword(name) or name in FUNCTIONS:
+                shown = f"'{target}'" if target else "nothing"
+                raise FormulaError(
+                    f"before '=' comes the output's name, a plain name such as o "
+                    f"(o = tanh(x*w + b)); got {shown}", where if target else i, text,
+                )
+            if not text[i + 1:].strip():
+                raise FormulaError(f"nothing after '=': write the formula there, e.g. "
+                                   f"{target} = tanh(x*w + b)", i, text)
+            return i
+    return None
+
+
+def _output_and_expression(text: str, equals: int, module: ast.Module) -> tuple[str, ast.AST]:
+    """NAME = EXPR, parsed as a statement: the output's name and EXPR as an ast.Expression."""
+    statement = module.body[0] if len(module.body) == 1 else None
+    if not isinstance(statement, ast.Assign) or len(statement.targets) != 1:
+        extra = text.find("=", equals + 1) if statement is not None else text.find(";")
+        why = ("a formula is one expression; ';' (several statements) is not allowed"
+               if statement is None else "one '=' only: write o = EXPR, and the values apart, "
+               "as NAME=VALUE (e.g. x=2 y=3)")
+        raise FormulaError(why, max(extra, 0), text)
+    target, value = statement.targets[0], statement.value
+    if not isinstance(target, ast.Name):  # ruled out by _assignment; checked again here
+        raise FormulaError("before '=' comes the output's name, a plain name such as o", 0, text)
+    if isinstance(value, ast.Constant) or (
+        isinstance(value, ast.UnaryOp) and isinstance(value.operand, ast.Constant)
+    ):
+        raise FormulaError(
+            f"{text.strip()} looks like a value, not a formula: give the formula first, then "
+            "the values, e.g. \"x*y\" x=2 y=3 (to name the output: \"o = x*y\" x=2 y=3)",
+            equals, text,
+        )
+    return target.id, ast.Expression(body=value)
 
 
 def _to_float(number: int | float) -> float:
@@ -385,7 +502,8 @@ def _operator_column(text: str, node: ast.BinOp) -> int:
     """The column of the operator symbol itself (between the operands), for the caret."""
     start = _char_column(text, node.left.end_col_offset or 0)
     end = _char_column(text, node.right.col_offset)
-    found = text.find(_OPERATORS[type(node.op)], start, end)
+    symbol = _OPERATORS.get(type(node.op)) or _op_symbol(node.op)
+    found = text.find(symbol, start, end)
     return found if found >= 0 else _char_column(text, node.col_offset)
 
 
@@ -428,13 +546,6 @@ def _error_column(text: str, node: ast.AST) -> int:
     return _char_column(text, node.col_offset)
 
 
-def _unique(wanted: str, taken: set[str]) -> str:
-    name = wanted
-    while name in taken:
-        name += "_"
-    return name
-
-
 def build(formula: Formula | str, values: Mapping[str, float]) -> Graph:
     """Evaluate `formula` with `values` (name -> number) into the engine's graph.
 
@@ -442,9 +553,10 @@ def build(formula: Formula | str, values: Mapping[str, float]) -> Graph:
     value is most likely a typo). Domain errors of the engine (log of a negative number,
     division by zero, overflow) become FormulaErrors pointing at the op.
 
-    The root is labelled L (as `backward_steps` calls it) and the other computed nodes
-    v<i>, i their place in the topological order, as the trace would name them; a name
-    already taken by an input gets a trailing underscore instead, so no two nodes share one.
+    Every computed node gets the label the trace, the picture and the page would give it
+    (`autograd.snapshot.node_names`): the root the formula's own name for it (`o = ...`), else
+    L; the others v1, v2, ... in reading order; a name already taken by an input gets a
+    trailing underscore instead, so no two nodes share one.
     """
     if not isinstance(formula, Formula):
         formula = parse(formula)
@@ -502,9 +614,12 @@ def build(formula: Formula | str, values: Mapping[str, float]) -> Graph:
     root = out if isinstance(out, Value) else Value(out)
     sources.setdefault(root, text.strip())
 
-    taken = set(formula.names)
-    for i, node in enumerate(topological_order(root)):
+    if formula.output:
+        if not root.parents and root.label:  # o = x: the root is the input x itself
+            raise FormulaError(f"{formula.output} = {root.label} only renames an input; a "
+                               "formula needs an operation to name its output", 0, text)
+        root.label = formula.output
+    for node, name in node_names(topological_order(root)).items():
         if node.parents and not node.label:
-            node.label = _unique("L" if node is root else f"v{i}", taken)
-            taken.add(node.label)
+            node.label = name
     return Graph(formula, root, inputs, sources)

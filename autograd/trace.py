@@ -6,21 +6,14 @@ but pauses after every edge and hands out a `BackwardStep` describing what just 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from autograd.graph import topological_order
-from autograd.value import Value, add_back, finish_pass, restore_grads, start_pass
+from autograd.snapshot import GraphSnapshot, graph_snapshot, node_names, ordinal, start_sentence
+from autograd.value import Value, check_grads_finite, check_has_graph, restore_grads, start_pass
 
-
-def node_names(order: list[Value]) -> dict[Value, str]:
-    """A readable name for every node of a `topological_order`: its label, else `v<i>` with i
-    its place in `order`, and `L` for an unlabelled root (the last node: what is differentiated).
-    The sentences, the pictures and the step-through page all use these names."""
-    names = {node: node.label or f"v{i}" for i, node in enumerate(order)}
-    if order and not order[-1].label:
-        names[order[-1]] = "L"
-    return names
+__all__ = ["BackwardStep", "backward_steps", "format_number", "node_names", "start_sentence"]
 
 
 def format_number(x: float, decimals: int = 4) -> str:
@@ -36,81 +29,117 @@ def format_number(x: float, decimals: int = 4) -> str:
 class BackwardStep:
     """One application of the chain rule along the edge parent -> node.
 
-    contribution = local_grad * upstream, and parent.grad += contribution, where
-    upstream = d(root)/d(node) and local_grad = d(node)/d(parent).
+    contribution = upstream * local_grad, and parent.grad += contribution, where
+    upstream = node.grad = d(root)/d(node) and local_grad = d(node)/d(parent).
     """
 
-    index: int  # 0, 1, 2, ... in the order the steps happen
+    index: int  # 0, 1, 2, ... in the order the steps happen (`number` counts from 1)
     node: Value
     parent: Value
     local_grad: float
     upstream: float
     contribution: float
-    parent_grad: float  # parent.grad after this step (this pass's running total)
+    parent_grad: float  # what parent.grad holds after this step, earlier passes included
     root_name: str
     node_name: str
     parent_name: str
     received: int  # how many contributions `parent` has received, this one included
     fan_out: int  # how many it will receive in all (the number of edges leaving it)
+    operand: int = 0  # which operand of `node` the parent is: its place in node.parents
+    uses: int = 1  # how many of node's operands are this parent (2 for x*x)
+    earlier: float = 0.0  # parent's grad from earlier backward passes (a leaf's; else 0)
+
+    @property
+    def number(self) -> int:
+        """The step's number, 1 for the first: "5." in the CLI, "Step 5 of 9" on the page,
+        "step 5" on the edge draw_dot(highlight=5) marks."""
+        return self.index + 1
 
     def __str__(self) -> str:
         return self.describe()
 
-    def describe(self, decimals: int = 4) -> str:
-        """The step as one sentence, its numbers with `decimals` decimals (str(step) uses 4)."""
-        r, n, p = self.root_name, self.node_name, self.parent_name
+    def describe(self, decimals: int = 4, *, ascii: bool = False) -> str:
+        """The step as one sentence, its numbers with `decimals` decimals (str(step) uses 4):
+
+            a.grad += d.grad × ∂d/∂a = 1.0000 × 1.0000 = 1.0000   (a.grad is now 3.0000)
+
+        One symbol, one meaning: `name.grad` is always a running total (what .grad holds),
+        `∂node/∂parent` always an op's local derivative; upstream × local, in that order. A
+        parent that is several operands of the node (x*x) is told apart: "(1st operand)". With
+        `ascii`, for a terminal that cannot show ∂ and ×: `local(d wrt a)` and `*`.
+        """
+        n, p = self.node_name, self.parent_name
 
         def f(x: float) -> str:
             return format_number(x, decimals)
 
-        return (
-            f"d{r}/d{p} += d{r}/d{n} * d{n}/d{p} = {f(self.upstream)} * {f(self.local_grad)}"
-            f" = {f(self.contribution)}  ({p}.grad = {f(self.parent_grad)})"
-        )
+        times = "*" if ascii else "×"
+        local = f"local({n} wrt {p})" if ascii else f"∂{n}/∂{p}"
+        if self.uses > 1:
+            local += f" ({ordinal(self.operand + 1)} operand)"
+        now = f"{p}.grad is now {f(self.parent_grad)}"
+        if self.earlier:
+            now += f", with {f(self.earlier)} from earlier backward passes"
+        return (f"{p}.grad += {n}.grad {times} {local} = {f(self.upstream)} {times} "
+                f"{f(self.local_grad)} = {f(self.contribution)}   ({now})")
 
 
-def backward_steps(root: Value) -> Iterator[BackwardStep]:
+def backward_steps(root: Value, snapshot: GraphSnapshot | None = None) -> Iterator[BackwardStep]:
     """Run `root.backward()` one edge at a time, yielding a `BackwardStep` after each edge.
 
     Running it to the end leaves exactly the grads `root.backward()` leaves: same resets, same
     order of additions. (`backward()` also skips the nodes whose gradient is 0, which adds
-    nothing; the trace shows every edge.) Stopping early (closing the iterator, or dropping it)
-    leaves a partial pass: the leaves keep their earlier grads plus the contributions made so
-    far. A pass that fails (an overflow, found at the end) leaves every grad as it was before it,
-    as `backward()` does.
+    nothing; the trace shows every edge.) A leaf's grad includes its earlier passes all along,
+    as `parent_grad` says: this pass's running total plus the earlier grad, the very sum
+    backward() makes at its end, so the last step into a leaf shows its final grad bit for bit.
+    Stopping early (closing the iterator, or dropping it) leaves a partial pass: the leaves
+    keep their earlier grads plus the contributions made so far. A pass that fails (an
+    overflow, found at the end) leaves every grad as it was before it, as `backward()` does.
+
+    `snapshot`: the graph's `GraphSnapshot`, if one was taken already (else one is taken).
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward_steps needs a Value, got {type(root).__name__}")
-    return _steps(root)
+    check_has_graph(root, "backward_steps")
+    if snapshot is None:
+        snapshot = graph_snapshot(root)
+    else:
+        snapshot.check_root(root, "backward_steps")
+    return _steps(root, snapshot)
 
 
-def _steps(root: Value) -> Iterator[BackwardStep]:
-    order = topological_order(root)
-    names = node_names(order)
+def _steps(root: Value, snap: GraphSnapshot) -> Iterator[BackwardStep]:
+    order, names, fan_out = list(snap.order), snap.names, snap.fan_out
     root_name = names[root]
-    fan_out: dict[Value, int] = dict.fromkeys(order, 0)
-    for node in order:
-        for parent in node.parents:
-            fan_out[parent] += 1
     received = dict.fromkeys(order, 0)
-
-    leaves, earlier, saved = start_pass(root, order)
+    leaves, earlier, saved = start_pass(root, order)  # every grad 0, the root's 1
+    before = dict(zip(leaves, earlier))  # each leaf's grad from earlier passes
+    running = dict.fromkeys(leaves, 0.0)  # and this pass's total so far
+    for leaf, grad in before.items():  # a leaf keeps showing its earlier grad
+        leaf.grad = grad
     index = 0
     try:
         for node in reversed(order):  # (a leaf has no parents: no steps)
             upstream = node.grad
-            for parent, local_grad in zip(node.parents, node.local_grads):
+            parents = node.parents
+            uses = Counter(parents) if len(parents) > 1 else None  # x*x: x is 2 operands
+            for k, (parent, local_grad) in enumerate(zip(parents, node.local_grads)):
                 contribution = local_grad * upstream
-                parent.grad += contribution
+                if parent in running:  # a leaf: this pass's total + the earlier grad,
+                    total = running[parent] + contribution  # the sum backward() makes
+                    running[parent] = total
+                    parent.grad = total + before[parent]
+                else:
+                    parent.grad += contribution
                 received[parent] += 1
                 yield BackwardStep(
                     index, node, parent, local_grad, upstream, contribution, parent.grad,
                     root_name, names[node], names[parent], received[parent], fan_out[parent],
+                    k, uses[parent] if uses else 1, before.get(parent, 0.0),
                 )
                 index += 1
-        finish_pass(order, leaves, earlier)  # raises if the pass overflowed
-    except GeneratorExit:  # the caller stopped early: the leaves' earlier grads are never lost
-        add_back(leaves, earlier)
+        check_grads_finite(order, leaves)  # raises if the pass overflowed
+    except GeneratorExit:  # the caller stopped early: the leaves hold earlier + so far
         raise
     except BaseException:  # the pass failed (an overflow, or an error thrown into it)
         restore_grads(order, saved)

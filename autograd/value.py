@@ -135,6 +135,37 @@ def _open_block_here() -> _Block | None:
 
 
 # ---------------------------------------------------------------------------------------------
+# A result made inside no_grad() is a leaf, but not one a learner made on purpose: calling
+# backward() on it would silently set its grad to 1 and differentiate nothing. Such results get
+# this empty tuple as their `parents` instead of (): as falsy and as cheap (one shared object),
+# so every loop over parents is unchanged, but `parents is NO_GRAPH` tells them apart.
+
+
+class _NoGraph(tuple):
+    """The type of NO_GRAPH: an empty tuple that says "computed inside no_grad()"."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NO_GRAPH"
+
+    def __reduce__(self) -> str:  # copied or pickled, it stays the one NO_GRAPH
+        return "NO_GRAPH"
+
+
+NO_GRAPH = _NoGraph()
+
+
+def check_has_graph(root: Value, what: str) -> None:
+    """Refuse a root computed inside no_grad(): it has no graph, so nothing to differentiate."""
+    if root.parents is NO_GRAPH:
+        raise ValueError(
+            f"{what}: this Value was computed inside a no_grad() block, which records no graph, "
+            "so there is nothing to differentiate; compute it outside no_grad() to get gradients"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
 
 isfinite = math.isfinite  # NOTE: a global name is looked up faster than math.isfinite
 
@@ -274,12 +305,21 @@ class Value:
         if (_none_open or (block := _innermost.get()) is None  # is_recording(), inlined
                 or (block not in _open_blocks and _open_block_here() is None)) and parents:
             self.op, self.parents, self.local_grads = op, parents, local_grads
-        else:  # a leaf: no parents, no op
-            self.op, self.parents, self.local_grads = "", (), ()
+        else:  # a leaf: no parents, no op (NO_GRAPH: an op's result made inside no_grad)
+            self.op, self.parents, self.local_grads = "", NO_GRAPH if parents else (), ()
 
     def __repr__(self) -> str:
         label = f"label={self.label!r}, " if self.label else ""
         return f"Value({label}data={self.data!r}, grad={self.grad!r})"
+
+    def __float__(self) -> float:
+        """Refused: `math.tanh(v)`, `math.exp(v)`, `float(v)` would compute with the bare number
+        and drop the graph, so no gradient could ever flow back through the result."""
+        raise TypeError(
+            f"a Value is not a plain number: use its own methods to stay in the graph "
+            f"(v.tanh(), v.exp(), v.log(), ... instead of math.tanh(v)), or v.data for its "
+            f"number ({self.data!r}) when no gradient should flow through it"
+        )
 
     # --- the chain rule ---------------------------------------------------------------------
 
@@ -290,7 +330,9 @@ class Value:
         contributed) before it is passed on to its parents. Interior nodes show this pass's
         gradient; leaves accumulate across calls, as in PyTorch (zero them between steps).
         A pass that overflows raises OverflowError and leaves every grad as it was before it.
+        A Value computed inside `no_grad()` has no graph: ValueError, rather than a silent 1.
         """
+        check_has_graph(self, "backward()")
         order = topological_order(self)
         # Every grad starts from 0 (the root from 1). The grads from before are set aside: the
         # leaves' are added back at the end, so two passes give exactly twice one pass, and all
@@ -545,9 +587,10 @@ def _node(
         node.op = op
         node.parents = parents
         node.local_grads = local_grads
-    else:
+    else:  # a leaf: made inside no_grad() (so marked NO_GRAPH), or of constants only
         node.op = ""
-        node.parents = node.local_grads = ()
+        node.parents = NO_GRAPH if parents else ()
+        node.local_grads = ()
     return node
 
 

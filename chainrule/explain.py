@@ -23,12 +23,12 @@ def parser() -> argparse.ArgumentParser:
         prog=f"{PROG} explain",
         description="Build a formula's graph, print its forward values and every step of the "
         "backward pass, and the gradient of each input.",
-        epilog=f'example: {PROG} explain "tanh(x1*w1 + x2*w2 + b)" x1=2 x2=0 w1=-3 w2=1 '
+        epilog=f'example: {PROG} explain "o = tanh(x1*w1 + x2*w2 + b)" x1=2 x2=0 w1=-3 w2=1 '
         "b=6.8813735870195432 --out out/neuron",
     )
     p.add_argument("expr", metavar="EXPR", help="the formula, in quotes: numbers, names, "
                    "+ - * / **, parentheses, exp log tanh relu sigmoid sqrt abs sin cos "
-                   "leaky_relu")
+                   "leaky_relu; 'o = EXPR' names the output o (else it is called L)")
     p.add_argument("values", metavar="NAME=VALUE", nargs="*", help="a value for each name")
     p.add_argument("--out", metavar="DIR", help="write graph.svg, graph.png and steps.html "
                    "(the step-through page) into DIR")
@@ -46,6 +46,7 @@ def run(ns: argparse.Namespace) -> int:
         raise
     graph = build(formula, parse_assignments(ns.values))
     out = OutDir.prepare(ns.out, FILES) if ns.out is not None else None
+    _write_what_the_terminal_cannot_show_as_escapes()
     try:
         _print_explanation(formula, graph)
         if out is not None:
@@ -61,19 +62,20 @@ def run(ns: argparse.Namespace) -> int:
 
 
 def _print_explanation(formula: Formula, graph: Graph) -> None:
-    from autograd.graph import topological_order
+    from autograd.snapshot import graph_snapshot
     from autograd.trace import backward_steps, format_number
 
     root = graph.root
-    steps = list(backward_steps(root))  # leaves the same grads as root.backward()
+    snap = graph_snapshot(root)
+    steps = list(backward_steps(root, snapshot=snap))  # leaves the same grads as root.backward()
+    ascii_only = not _can_show(sys.stdout, "∂×")
     paint = Paint(sys.stdout)
-    order = topological_order(root)
     rows = []
-    for node in order:
+    for node in snap.order:  # in reading order: x1, w1, their product, x2, ...
         source = "input" if node in graph.inputs.values() else graph.sources.get(node, "")
         if len(source) > 48:
             source = source[:45] + "..."
-        rows.append((node.label or "L", node.op or "", format_number(node.data), source))
+        rows.append((snap.names[node], node.op or "", format_number(node.data), source))
     w_name = max(len("node"), *(len(r[0]) for r in rows))
     w_op = max(len("op"), *(len(r[1]) for r in rows))
     w_data = max(len("data"), *(len(r[2]) for r in rows))
@@ -88,18 +90,39 @@ def _print_explanation(formula: Formula, graph: Graph) -> None:
     count = f"{len(steps)} step{'s' if len(steps) != 1 else ''}"
     print(paint.bold("backward pass") + paint.dim(f"  (the chain rule, one edge at a time: "
                                                   f"{count})"))
+    if steps:
+        print(f"  {snap.start_sentence()}")
     width = len(str(len(steps)))
-    for i, step in enumerate(steps, 1):
-        print(f"  {i:>{width}}. {step}")
+    for step in steps:
+        print(f"  {step.number:>{width}}. {step.describe(ascii=ascii_only)}")
     if not steps:
         print("  (no steps: the formula has no operation on a name)")
     print()
-    print(paint.bold("gradients") + paint.dim(f"  (d{root.label or 'L'}/d input)"))
+    print(paint.bold("gradients") + paint.dim(f"  (how much {snap.root_name} changes per unit "
+                                              "of each input)"))
     for name, leaf in graph.inputs.items():
         value = format_number(leaf.grad)
         print(f"  {paint.name(name)}.grad = {paint.sign(leaf.grad, value)}")
     if not graph.inputs:
         print("  (no names in the formula: nothing to differentiate)")
+
+
+def _write_what_the_terminal_cannot_show_as_escapes() -> None:
+    """On a terminal whose encoding lacks a character (a label θ on an ASCII terminal), print
+    it as an escape such as \\u03b8 rather than fail: the sentences themselves fall back to
+    ASCII (see _can_show), but a label is the user's own text."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None and not _can_show(sys.stdout, "∂×θ"):
+        reconfigure(errors="backslashreplace")
+
+
+def _can_show(stream: object, characters: str) -> bool:
+    """Whether `stream`'s encoding can write `characters` (an ASCII-only terminal cannot)."""
+    try:
+        characters.encode(getattr(stream, "encoding", None) or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
 
 
 def _draw_explanation(root: Value, title: str, folder: Path) -> list[Path]:

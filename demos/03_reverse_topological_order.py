@@ -2,7 +2,7 @@
 
 Let's build a diamond: x feeds a, and a feeds both b and c, which meet again in d:
 
-    a = x + 1,   b = 3*a,   c = a**2,   d = b*c        (so d = 3 (x+1)^3,  dd/dx = 9 (x+1)^2)
+    a = x + 1,   b = 3*a,   c = a**2,   d = b*c        (so d = 3 (x+1)^3,  ∂d/∂x = 9 (x+1)^2)
 
 A node may pass its gradient on only once it holds ALL of it, i.e. after every node that uses
 it has been processed. Reverse topological order guarantees that. Let's see what happens when a
@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from autograd import Value, draw_dot, render, save_steps_html, topological_order
+from autograd.draw import GraphvizMissingError
 
 out_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("out")
 
@@ -29,17 +30,20 @@ d = b * c
 d.label = "d"
 print(f"forward:  x = {x.data:g}, a = {a.data:g}, b = {b.data:g}, c = {c.data:g}, "
       f"d = {d.data:g}")
-print(f"by hand:  dd/dx = 9 (x+1)^2 = {9 * (x.data + 1) ** 2:g}\n")
+print(f"by hand:  the derivative of d = 3 (x+1)^3 is 9 (x+1)^2 = {9 * (x.data + 1) ** 2:g}\n")
 
 
-# The chain rule, the same loop every time; only the order of the nodes changes.
+# The chain rule, the same loop every time; only the order of the nodes changes. (It also notes,
+# for the pictures, the upstream it sent along each edge (node, k) at the moment it sent it.)
 def backprop_in(order, root):
     grads = {node: 0.0 for node in order}
     grads[root] = 1.0
+    upstreams = {}
     for node in order:
-        for parent, local in zip(node.parents, node.local_grads):
+        for k, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
+            upstreams[(node, k)] = grads[node]
             grads[parent] += local * grads[node]
-    return grads
+    return grads, upstreams
 
 
 # Right: reverse topological order (every node after all the nodes that use it).
@@ -62,7 +66,7 @@ def first_met_order(root):
 
 
 wrong_order = first_met_order(d)
-right, wrong = backprop_in(right_order, d), backprop_in(wrong_order, d)
+(right, _), (wrong, wrong_upstreams) = backprop_in(right_order, d), backprop_in(wrong_order, d)
 
 
 def names(order):
@@ -70,24 +74,28 @@ def names(order):
 
 
 print(f"reverse topological order:  {names(right_order)}")
-print(f"   dd/da = {right[a]:g},  dd/dx = {right[x]:g}   (a had both shares, 12 + 24, in time)")
+print(f"   a.grad = {right[a]:g},  x.grad = {right[x]:g}   (a had both shares, 12 + 24, in time)")
 print(f"first-met (wrong) order:    {names(wrong_order)}")
-print(f"   dd/da = {wrong[a]:g},  dd/dx = {wrong[x]:g}   <-- x got a's gradient before c's "
+print(f"   a.grad = {wrong[a]:g},  x.grad = {wrong[x]:g}   <-- x got a's gradient before c's "
       "share of 24 arrived")
 
 d.backward()  # the engine's own pass agrees with the right order
-print(f"\nd.backward():  dd/dx = {x.grad:g}\n")
+print(f"\nd.backward():  x.grad = {x.grad:g}\n")
 
-# Let's draw the right pass, and the wrong one (the same graph holding the wrong loop's grads).
-written = render(draw_dot(d, show_contributions=True), out_dir / "03_diamond",
-                 formats=("svg", "png"))
-saved = {node: node.grad for node in right_order}
-for node in saved:
-    node.grad = wrong[node]
-written += render(draw_dot(d, show_contributions=True), out_dir / "03_diamond_wrong_order",
-                  formats=("svg", "png"))
-for node, grad in saved.items():
-    node.grad = grad
-written.append(save_steps_html(d, out_dir / "03_diamond_steps.html"))
+# Let's draw the right pass, and the wrong one: the grads the wrong loop left, and on each edge
+# what it really sent (x -> a carried a's 12, before c's share of 24 arrived).
+# The pictures need Graphviz's `dot` program: without it, say how to get it and go on.
+written = []
+try:
+    written += render(draw_dot(d, show_contributions=True), out_dir / "03_diamond",
+                      formats=("svg", "png"))
+    written += render(
+        draw_dot(d, show_contributions=True, grads=wrong, upstreams=wrong_upstreams,
+                 title="WRONG: what a backward loop in first-met (depth-first) order leaves"),
+        out_dir / "03_diamond_wrong_order", formats=("svg", "png"),
+    )
+    written.append(save_steps_html(d, out_dir / "03_diamond_steps.html"))
+except GraphvizMissingError as e:
+    print(f"no pictures 03_diamond, 03_diamond_wrong_order and 03_diamond_steps: {e}")
 for path in written:
     print(f"wrote {path}")

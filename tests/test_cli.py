@@ -13,9 +13,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import chainrule.console
 import chainrule.demo
+import chainrule.train
+import nn
 from autograd import backward_steps
 from autograd.formula import build, parse_assignments
 from chainrule import cli
@@ -54,14 +58,20 @@ def test_explain_the_lecture_neuron_prints_values_steps_grads_and_writes_the_pic
     for line in ("x1.grad = -1.5000", "w1.grad = 1.0000", "x2.grad = 0.5000",
                  "w2.grad = 0.0000", "b.grad = 0.5000"):
         assert f"  {line}\n" in text, line
-    # the forward table: every node with its op and data
-    assert "L     tanh   0.7071  tanh(x1*w1 + x2*w2 + b)" in text
-    assert "v6    *     -6.0000  x1*w1" in text
-    # every backward step, as the trace says it, in order
+    # the forward table: every node with its op and data, in the formula's reading order
+    table = [line.split()[0] for line in text.split("forward pass")[1].split("\n\n")[0]
+             .splitlines()[2:]]
+    assert table == ["x1", "w1", "v1", "x2", "w2", "v2", "v3", "b", "v4", "L"]
+    assert "  L     tanh   0.7071  tanh(x1*w1 + x2*w2 + b)\n" in text
+    assert "  v1    *     -6.0000  x1*w1\n" in text
+    # the start of the pass in words, then every backward step, as the trace says it, in order
     graph = build(NEURON, parse_assignments(NEURON_VALUES))
     sentences = [str(step) for step in backward_steps(graph.root)]
-    positions = [text.index(f". {s}\n") for s in sentences]
-    assert positions == sorted(positions) and len(sentences) == 9
+    start = text.index("  The backward pass starts at L: L.grad = 1, since L changes one for one "
+                       "with itself.\n")
+    positions = [text.index(f"  {k}. {s}\n") for k, s in enumerate(sentences, 1)]
+    assert [start, *positions] == sorted([start, *positions]) and len(sentences) == 9
+    assert "dL/d" not in text
     assert ANSI not in text  # piped: plain text
     svg = (out / "graph.svg").read_text()
     assert "<svg" in svg and "x1" in svg
@@ -69,6 +79,45 @@ def test_explain_the_lecture_neuron_prints_values_steps_grads_and_writes_the_pic
     page = (out / "steps.html").read_text()
     assert page.lstrip().lower().startswith("<!doctype html") and sentences[0] in page.replace(
         "&amp;", "&")
+
+
+def test_explain_names_the_output_when_the_formula_does():
+    result = run("explain", "o = " + NEURON, *NEURON_VALUES)
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    assert "  o     tanh   0.7071  tanh(x1*w1 + x2*w2 + b)\n" in text
+    assert "The backward pass starts at o: o.grad = 1" in text
+    assert "  1. v4.grad += o.grad × ∂o/∂v4 = 1.0000 × 0.5000 = 0.5000   " in text
+    assert "how much o changes per unit of each input" in text
+    assert "L.grad" not in text and "  x1.grad = -1.5000\n" in text
+
+
+def test_explain_x_times_x_says_which_operand_and_never_repeats_a_symbol():
+    """Once: `dL/dx += dL/dL * dL/dx = 1.0000 * 3.0000`, twice."""
+    result = run("explain", "x*x", "x=3")
+    assert result.returncode == 0, result.stderr
+    assert ("  1. x.grad += L.grad × ∂L/∂x (1st operand) = 1.0000 × 3.0000 = 3.0000   "
+            "(x.grad is now 3.0000)\n") in result.stdout
+    assert ("  2. x.grad += L.grad × ∂L/∂x (2nd operand) = 1.0000 × 3.0000 = 3.0000   "
+            "(x.grad is now 6.0000)\n") in result.stdout
+
+
+@pytest.mark.parametrize("env, name", [
+    ({"PYTHONIOENCODING": "ascii"}, "θ"),
+    ({"PYTHONIOENCODING": "latin-1"}, "θ"),
+    # (in a C locale without coercion the arguments are ASCII too: no θ on the command line)
+    ({"LANG": "C", "LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0",
+      "PYTHONIOENCODING": ""}, "w"),
+], ids=["ascii", "latin-1", "C locale"])
+def test_explain_on_a_terminal_without_the_symbols_falls_back_to_ascii(env, name):
+    result = run("explain", f"{name}*x + x", f"{name}=2", "x=3", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "error" not in result.stderr
+    text = result.stdout
+    assert "x.grad += L.grad * local(L wrt x) = 1.0000 * 1.0000 = 1.0000   " in text
+    assert "∂" not in text and "×" not in text and text.isascii()
+    shown = name if name.isascii() else "\\u03b8"  # a label the terminal lacks: escaped
+    assert f"  {shown}.grad = 3.0000\n" in text
 
 
 def test_explain_without_out_writes_nothing(tmp_path):
@@ -105,7 +154,11 @@ BAD = [
     (["x.y"], "attribute access (.y)", True),
     (["lambda: 1"], "lambda is not allowed", True),
     (["'s'"], "strings are not allowed", True),
-    (["x=1"], "assignments are not allowed", True),
+    (["x=1"], "x=1 looks like a value, not a formula", True),
+    (["1 = x", "x=2"], "before '=' comes the output's name, a plain name such as o", True),
+    (["x.y = 2"], "before '=' comes the output's name", True),
+    (["x^2", "x=1"], "column 2: use ** for a power (^ is XOR): write x**2", True),
+    (["max(x, 0)", "x=1"], "for max(x, 0) write relu(x)", True),
     (["(" * 100 + "x" + ")" * 100], "too deeply nested", True),
     (["x" * 100_000], "100,000 characters long; the limit is 2,000", False),
     (["tanh(x1*w1", "+", "b)", "x1=1"], "put the formula in quotes", True),
@@ -174,7 +227,7 @@ def test_colour_on_a_terminal_only_and_never_with_no_color():
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     env["TERM"] = "xterm"
     coloured = _run_on_a_terminal(["explain", "x*y", "x=2", "y=-3"], env)
-    assert ANSI in coloured and "x.grad = " in coloured
+    assert ANSI in coloured and "x.grad += " in coloured
     plain = _run_on_a_terminal(["explain", "x*y", "x=2", "y=-3"], {**env, "NO_COLOR": "1"})
     assert ANSI not in plain and "x.grad = -3.0000" in plain
 
@@ -230,7 +283,7 @@ def test_demo_lists_the_demos():
 def test_demo_runs_one_by_number_and_writes_its_pictures(tmp_path):
     result = run("demo", "1", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert "do/dx1 = -1.5000" in result.stdout
+    assert "x1.grad = ∂o/∂x1 = -1.5000" in result.stdout
     assert (tmp_path / "01_one_neuron.svg").exists()
 
 
@@ -252,10 +305,19 @@ def test_demo_names_resolve_by_number_name_and_prefix():
 
 
 def test_without_a_demos_folder_the_message_says_where_they_are(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(chainrule.demo, "DEMOS_PACKAGE", "chainrule.no_such_demos")
     monkeypatch.setattr(chainrule.demo, "REPO_ROOT", str(tmp_path))
     monkeypatch.chdir(tmp_path)
     assert cli.main(["demo"]) == 2
-    assert "not installed with the package" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no demos found: neither the installed package chainrule.no_such_demos" in err
+    assert "reinstall chainrule" in err and len(err.splitlines()) == 1
+
+
+def test_the_demo_list_says_where_the_notebook_is():
+    result = run("demo")
+    line = next(x for x in result.stdout.splitlines() if "tutorial.ipynb" in x)
+    assert "Jupyter" in line and "Colab" in line and Path(line.split()[-1]).is_file()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -273,12 +335,133 @@ def test_train_moons_briefly_and_write_the_model_and_pictures(tmp_path):
     for name in ("history.png", "boundary.png", "grad_norms.png"):
         assert (out / name).read_bytes()[:4] == b"\x89PNG", name
     assert "<svg" in (out / "network.svg").read_text()
+    replay = (out / "replay.html").read_text(encoding="utf-8")
+    assert replay.lstrip().lower().startswith("<!doctype html") and "</html>" in replay
+    assert "moons: MLP 2 -&gt; 8 -&gt; 1 (relu), Adam lr 0.02" in replay
+    assert f"wrote {out / 'replay.html'}" in result.stdout
 
 
 def test_train_a_multiclass_dataset_with_one_output_per_class():
     result = run("train", "spiral", "--epochs", "1", "--hidden", "4", "--samples", "30")
     assert result.returncode == 0, result.stderr
     assert "MLP 2 -> 4 -> 3" in result.stdout and "softmax cross-entropy" in result.stdout
+
+
+@pytest.mark.parametrize("dataset", chainrule.train.DATASETS)
+def test_train_samples_n_gives_n_points_for_every_dataset(dataset):
+    result = run("train", dataset, "--samples", "100", "--epochs", "1", "--hidden", "2")
+    assert result.returncode == 0, result.stderr
+    assert f"on {dataset}: 100 points," in result.stdout
+
+
+@settings(max_examples=40, deadline=None)
+@given(dataset=st.sampled_from(chainrule.train.DATASETS),
+       samples=st.integers(chainrule.train.MIN_SAMPLES, chainrule.train.MAX_SAMPLES),
+       seed=st.integers(0, 2**32 - 1))
+def test_every_dataset_makes_exactly_the_samples_asked_for(dataset, samples, seed):
+    X, y = chainrule.train.make_dataset(dataset, samples, seed)
+    assert len(X) == len(y) == samples
+
+
+def test_a_run_that_does_not_learn_says_so_and_why_on_stderr_and_still_exits_0():
+    """--lr 5: Adam's steps overshoot, the loss jumps to thousands, every relu dies and the
+    model ends at 50%: once reported as "done" with nothing more said."""
+    result = run("train", "moons", "--lr", "5")
+    assert result.returncode == 0, result.stderr
+    assert "done: loss 0.6940, training accuracy 50.0%" in result.stdout
+    err = " ".join(result.stderr.split())  # the lines are wrapped
+    assert err.startswith("chainrule: warning: the model did not learn: its training accuracy, "
+                          "50.0%, is no better than chance")
+    assert "the learning rate is too large: Adam's steps overshoot" in err
+    assert "try a smaller --lr, e.g. --lr 0.5" in err
+    assert all(len(line) <= 100 for line in result.stderr.splitlines())
+
+
+def test_a_run_that_learns_prints_no_warning():
+    for dataset in ("moons", "spiral"):
+        result = run("train", dataset)
+        assert result.returncode == 0 and result.stderr == "", (dataset, result.stderr)
+
+
+def _history(loss, accuracy):
+    return nn.History(loss=list(loss), accuracy=list(accuracy))
+
+
+@pytest.mark.parametrize("loss, accuracy, says, not_says", [
+    # the loss never fell: steps too large
+    ([0.70, 0.70, 0.71], [0.5, 0.8, 0.9], "the loss did not fall: 0.7000 after epoch 1, "
+     "0.7100 after epoch 3", "too small"),
+    # it fell, but jumped on the way and ends at chance: steps too large
+    ([0.9, 700.0, 0.69], [0.5, 0.5, 0.5], "jumped to 700 at epoch 2", "too small"),
+    # it fell a little and smoothly, still at chance: steps too small or too few
+    ([0.9, 0.88, 0.86], [0.3, 0.4, 0.5], "too small or too few", "too large"),
+])
+def test_the_warning_names_the_likely_cause(loss, accuracy, says, not_says):
+    text = chainrule.train.trouble(_history(loss, accuracy), [0, 1] * 5, 0.02, "tanh")
+    assert says in text and not_says not in text
+    assert "relu" not in text  # tanh units do not die
+
+
+def test_a_run_that_learned_gets_no_warning():
+    assert chainrule.train.trouble(_history([0.7, 0.3], [0.6, 0.95]), [0, 1], 0.02, "relu") == ""
+    # three classes: chance is 1/3, so 60% is learning
+    assert chainrule.train.trouble(_history([1.1, 0.8], [0.4, 0.6]), [0, 1, 2], 0.02, "relu") == ""
+
+
+def _worst_frames(recorder, count):
+    """`count` frames as large as a frame can be: every number as long as round_for_page
+    writes any, every point misclassified, a grid of varied bytes."""
+    from nn.recorder import Frame
+
+    first = recorder.frames[0]
+    worst = -1.234e-05
+    return [Frame(epoch=k, loss=worst, accuracy=0.0,
+                  grid=bytes((7 * k + i) % 256 for i in range(recorder.resolution ** 2)),
+                  weights=[worst] * len(first.weights), grads=[worst] * len(first.weights),
+                  biases=[worst] * len(first.biases), bias_grads=[worst] * len(first.biases),
+                  status="s" * len(first.status), wrong=list(range(len(recorder.X))))
+            for k in range(count)]
+
+
+@pytest.mark.parametrize("hidden, samples, epochs", [
+    ([16, 16], 100, 100), ([16, 16], 100, chainrule.train.MAX_EPOCHS),
+    ([16, 16], chainrule.train.MAX_SAMPLES, 5_000), ([32, 32], 1_000, 50_000), ([4], 20, 7)])
+def test_the_replay_of_a_long_run_stays_under_2_mb(hidden, samples, epochs, tmp_path):
+    """The page as `chainrule train --out` would write it, its frames as large as frames get."""
+    X, y = chainrule.train.make_dataset("moons", samples, 0)
+    model = nn.MLP(2, [*hidden, 1], seed=0)
+    recorder = nn.TrainingRecorder(model, X, y, resolution=chainrule.train.REPLAY_RESOLUTION)
+    every = chainrule.train.replay_every(epochs, model, len(X))
+    frames = epochs // every + 1 + (epochs % every != 0)  # 0, every, 2 every, ..., the last
+    assert min(epochs + 1, 10) <= frames <= chainrule.train.REPLAY_FRAMES + 2
+    assert str(every).strip("0") in ("1", "2", "5")  # a round step: 1, 2, 5, 10, 20, ...
+    recorder.frames = _worst_frames(recorder, frames)
+    page = nn.save_training_replay(tmp_path / "replay.html", recorder)
+    assert page.stat().st_size < 2_000_000, (every, frames, page.stat().st_size)
+    if epochs <= chainrule.train.REPLAY_FRAMES:
+        assert every == 1  # a short run keeps every epoch
+
+
+@pytest.mark.parametrize("epochs, recorded", [
+    (7, list(range(8))),
+    (123, [*range(0, 121, 5), 123]),  # round steps of 5, and the last epoch too
+])
+def test_train_out_records_frame_0_the_last_epoch_and_round_steps_between(
+    epochs, recorded, tmp_path, monkeypatch
+):
+    saved = []
+    real = nn.save_training_replay
+
+    def keep(path, recorder, **kwargs):  # noqa: ANN001, ANN003, ANN202 - a spy, saves for real
+        saved.append(recorder)
+        return real(path, recorder, **kwargs)
+
+    monkeypatch.setattr(nn, "save_training_replay", keep)
+    out = tmp_path / "run"
+    assert cli.main(["train", "xor", "--epochs", str(epochs), "--hidden", "2", "--samples", "8",
+                     "--out", str(out)]) == 0
+    assert [frame.epoch for frame in saved[0].frames] == recorded
+    assert (out / "replay.html").stat().st_size > 0
 
 
 @pytest.mark.parametrize("args, message", [

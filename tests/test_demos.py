@@ -37,12 +37,16 @@ EXPECTED_FILES = {
                   "10_digits_history.png"],
 }
 EXPECTED_OUTPUT = {
-    "02_node_used_twice": ["with +=:  dd/da = 3", "hand loop with +=:  dd/da = 3",
-                           "hand loop with = :  dd/da = 2", "finite differences: dd/da = 3.000000"],
-    "03_reverse_topological_order": ["reverse topological order:  d -> b -> c -> a -> x",
-                                     "dd/da = 36,  dd/dx = 36",
+    "02_node_used_twice": ["with +=:  a.grad = 3", "hand loop with +=:  a.grad = 3",
+                           "hand loop with = :  a.grad = 2",
+                           "finite differences: (d(a+h) - d(a-h)) / 2h = 3.000000",
+                           "The backward pass starts at d: d.grad = 1",
+                           "a.grad += c.grad × ∂c/∂a = 1.0000 × 2.0000 = 2.0000   "
+                           "(a.grad is now 3.0000)"],
+    "03_reverse_topological_order": ["reverse topological order:  d -> c -> b -> a -> x",
+                                     "a.grad = 36,  x.grad = 36",
                                      "first-met (wrong) order:    d -> b -> a -> x -> c",
-                                     "dd/da = 36,  dd/dx = 12", "d.backward():  dd/dx = 36"],
+                                     "a.grad = 36,  x.grad = 12", "d.backward():  x.grad = 36"],
     "04_gradient_descent": ["step 0: L =  16.2500   dL/dw1 =  -5.0000   dL/dw2 =  20.0000",
                             "after 40 steps: w = (0.9991, 0.5001)"],
     "05_vanishing_gradients": ["sigmoid:  ||dL/dW|| layer 1 = ", "relu net, lr = 0.2"],
@@ -108,10 +112,97 @@ def test_one_neuron_demo_prints_the_lecture_numbers_and_writes_pictures(tmp_path
     )
     out = result.stdout
     assert "o = tanh(n) = 0.7071" in out
-    assert "do/dx1 = -1.5000" in out and "do/dw1 =  1.0000" in out
-    assert "do/dx2 =  0.5000" in out and "do/dw2 =  0.0000" in out
+    assert "x1.grad = ∂o/∂x1 = -1.5000" in out and "w1.grad = ∂o/∂w1 =  1.0000" in out
+    assert "x2.grad = ∂o/∂x2 =  0.5000" in out and "w2.grad = ∂o/∂w2 =  0.0000" in out
     assert (tmp_path / "01_one_neuron.svg").stat().st_size > 1000
     assert (tmp_path / "01_one_neuron.png").read_bytes()[:4] == b"\x89PNG"
+    # the sum of the two products is s (x1w1x2w2 read as a product), as in n = x1*w1 + ... + b
+    assert "x1w1x2w2" not in out and "x1w1x2w2" not in (tmp_path / "01_one_neuron.svg").read_text()
+    assert ("   2. s.grad += n.grad × ∂n/∂s = 0.5000 × 1.0000 = 0.5000   "
+            "(s.grad is now 0.5000)") in out
+    assert "The backward pass starts at o: o.grad = 1" in out
+
+
+def test_the_one_step_picture_its_caption_and_the_printed_steps_agree(tmp_path):
+    """draw_dot(highlight=5) once labelled "step 5" the edge the CLI and the page call step 6."""
+    sys.path.insert(0, str(ROOT / "demos"))
+    try:
+        from gallery import CAPTIONS
+    finally:
+        sys.path.remove(str(ROOT / "demos"))
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "demos" / "01_one_neuron.py"), str(tmp_path)],
+        capture_output=True, text=True, check=True,
+    )
+    (printed,) = [line for line in result.stdout.splitlines()
+                  if ". x1.grad += " in line]  # "   8. x1.grad += ..."
+    number = int(printed.split(".")[0])
+    svg = svg_tree(tmp_path / "01_one_neuron_step.svg")
+    lit = [t for t in texts_of(svg) if t.startswith("step ")]
+    assert lit == [f"step {number}: x1.grad += 0.5000 × -3.0000 = -1.5000"]
+    caption = CAPTIONS["01_one_neuron_step"]
+    assert caption.startswith(f"Step {number} of the backward pass") and "x1" in caption
+    assert f"step {number} on its own: " in result.stdout
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_tree(path: Path) -> ET.Element:
+    return ET.parse(path).getroot()
+
+
+def texts_of(element: ET.Element) -> list[str]:
+    return [t.text or "" for t in element.iter(SVG + "text")]
+
+
+def boxes_and_edges(svg: ET.Element) -> tuple[dict[str, float], list[tuple[str, float, bool]]]:
+    """A picture read as a student reads it: each box's grad, and each edge's (the box it
+    leaves, the contribution it carries, whether it is marked overwritten)."""
+    grads, edges = {}, []
+    for g in svg.iter(SVG + "g"):
+        gid = g.get("id") or ""
+        if gid.startswith("n") and gid[1:].isdigit():
+            (grad,) = [t for t in texts_of(g) if t.startswith("grad ")]
+            grads[gid] = float(grad.split()[1])
+        elif gid.startswith("e"):
+            tail = g.findtext(SVG + "title").split("->")[0]
+            (sent,) = [t for t in texts_of(g) if " × " in t and " = " in t]
+            edges.append((tail, float(sent.split(" = ")[1]), "(overwritten)" in texts_of(g)))
+    return grads, edges
+
+
+@pytest.mark.parametrize("picture, title", [
+    ("02_node_used_twice", None),
+    ("02_node_used_twice_wrong", "WRONG: what a backward loop with = instead of += leaves"),
+    ("03_diamond", None),
+    ("03_diamond_wrong_order",
+     "WRONG: what a backward loop in first-met (depth-first) order leaves"),
+])
+def test_every_box_holds_what_its_edges_sent_right_or_wrong(picture, title, tmp_path_factory):
+    """Demo 03's wrong picture once showed 36 on the edge into x but 12 in x's box: each
+    edge now carries what the loop really sent along it, and each box the sum of what its
+    edges sent and the loop kept (a = loop keeps only the last one: the others are marked)."""
+    out_dir = tour_dir(tmp_path_factory)
+    run_demo("02_node_used_twice" if picture.startswith("02") else "03_reverse_topological_order",
+             out_dir)
+    svg = svg_tree(out_dir / f"{picture}.svg")
+    if title is None:
+        assert not any(t.startswith("WRONG") for t in texts_of(svg))
+    else:
+        assert title in texts_of(svg)
+    grads, edges = boxes_and_edges(svg)
+    received = {box: 0.0 for box in grads}
+    senders = {tail for tail, _, _ in edges}
+    for tail, sent, overwritten in edges:
+        if not overwritten:
+            received[tail] += sent
+    for box in senders:
+        assert received[box] == pytest.approx(grads[box], abs=1e-4), (picture, box)
+    marked = sum(overwritten for _, _, overwritten in edges)
+    assert marked == (1 if picture == "02_node_used_twice_wrong" else 0)
+    if picture == "03_diamond_wrong_order":
+        assert sorted(grads.values()) == [1.0, 4.0, 6.0, 12.0, 36.0]  # x holds 12, a 36
 
 
 def test_every_demo_is_numbered_and_starts_with_a_one_sentence_summary():

@@ -180,11 +180,11 @@ def test_odd_labels_render_as_themselves(label):
     a = Value(2.0, label)
     out = a * a
     out.backward()
-    for highlight in (None, 0):
+    for highlight in (None, 1):
         root = safe_svg(run_dot(draw_dot(out, highlight=highlight, show_contributions=True)))
-        assert name_in(group(root, "n0")) == as_drawn(shortened(label or "v0"))
+        assert name_in(group(root, "n0")) == as_drawn(shortened(label or "leaf1"))
     step = " ".join(texts(group(root, "e1_0")))
-    assert as_drawn(step).startswith(as_drawn(f"step 0: {shortened(label or 'v0')}.grad += "))
+    assert as_drawn(step).startswith(as_drawn(f"step 1: {shortened(label or 'leaf1')}.grad += "))
 
 
 def test_a_label_past_dots_limits_is_cut_in_the_box_and_kept_in_the_tooltip():
@@ -244,7 +244,7 @@ def test_any_text_gives_a_safe_svg_that_shows_it_or_a_clear_graphviz_error(
     root = safe_svg(svg)
     order = topological_order(out)
     box = group(root, f"n{order.index(a)}")
-    assert name_in(box) == as_drawn(shortened(label or f"v{order.index(a)}"))
+    assert name_in(box) == as_drawn(shortened(label or "leaf1"))
 
 
 # --- item 5: every dot run ends ---------------------------------------------------------------
@@ -330,8 +330,8 @@ def test_a_fan_out_up_to_the_limit_keeps_its_labels():
     assert "tooltips" not in source
     more = draw_dot(product(FANOUT_LIMIT + 1)).source
     assert "label=\"×" not in more and more.count("weight=0") == FANOUT_LIMIT + 1
-    highlighted = draw_dot(product(FANOUT_LIMIT + 1), highlight=0).source
-    assert highlighted.count('label="step 0:') == 1  # the step asked for is still spelled out
+    highlighted = draw_dot(product(FANOUT_LIMIT + 1), highlight=1).source
+    assert highlighted.count('label="step 1:') == 1  # the step asked for is still spelled out
 
 
 def test_chainrule_explain_draws_the_sixty_factor_product(tmp_path, capsys):

@@ -124,33 +124,126 @@ def node_attrs(source: str, node_id: str) -> str:
     return line
 
 
-def test_gradient_colouring_orders_colours_by_magnitude_and_greys_out_zero():
-    from autograd.draw import EDGE_PALETTE, PALETTE, ZERO_EDGE, ZERO_FILL
+def test_gradient_colouring_shows_sign_as_hue_and_magnitude_as_lightness():
+    from autograd import topological_order
+    from autograd.draw import (
+        NEGATIVE_EDGES,
+        NEGATIVE_FILLS,
+        POSITIVE_EDGES,
+        POSITIVE_FILLS,
+        ZERO_EDGE,
+        ZERO_FILL,
+    )
 
     o = lecture_neuron()
     d = draw_dot(o, color_by_grad=True)
     src = d.source
-    order = __import__("autograd").topological_order(o)
+    order = topological_order(o)
+    index = {node: i for i, node in enumerate(order)}
     fills = {}
     for i, node in enumerate(order):
         line = node_attrs(src, f"n{i}")
-        (fill,) = [c for c in (*PALETTE, ZERO_FILL) if f'fillcolor="{c}"' in line]
+        (fill,) = [c for c in (*POSITIVE_FILLS, *NEGATIVE_FILLS, ZERO_FILL)
+                   if f'fillcolor="{c}"' in line]
         fills[node.label or i] = fill
-    # |grad|: x1 1.5 is the largest, w2 0 is zero, n 0.5 the smallest nonzero
-    assert fills["x1"] == PALETTE[-1]
+    # x1's grad -1.5 is the largest and negative: the darkest orange; w1's +1.0 a blue;
+    # w2's 0 grey; n's 0.5 the smallest nonzero: the lightest blue
+    assert fills["x1"] == NEGATIVE_FILLS[-1]
+    assert fills["w1"] in POSITIVE_FILLS
     assert fills["w2"] == ZERO_FILL
-    assert fills["n"] == PALETTE[0]
-    rank = {c: k for k, c in enumerate(PALETTE)}
-    assert rank[fills["n"]] < rank[fills["o"]] < rank[fills["x1"]]
+    assert fills["n"] == POSITIVE_FILLS[0]
+    rank = {c: k for k, c in enumerate(POSITIVE_FILLS)}
+    assert rank[fills["n"]] < rank[fills["o"]] == rank[fills["w1"]]  # 0.5 < 1.0 = 1.0
     # the edge w2 -> (x2*w2) carries 0.5 * x2 = 0: grey and dashed; x1's edge the darkest
-    w2_edge = [ln for ln in src.splitlines() if "e3_1" in ln][0]
+    # orange (it sends -1.5), w1's a blue (it sends +1.0)
+    x2w2 = next(v for v in order if v.op == "*" and v.parents[1].label == "w2")
+    x1w1 = next(v for v in order if v.op == "*" and v.parents[0].label == "x1")
+    w2_edge = [ln for ln in src.splitlines() if f"id=e{index[x2w2]}_1" in ln][0]
     assert f'color="{ZERO_EDGE}"' in w2_edge and "dashed" in w2_edge
-    x1_edge = [ln for ln in src.splitlines() if "e6_0" in ln][0]
-    assert f'color="{EDGE_PALETTE[-1]}"' in x1_edge
-    # a legend maps colours to magnitudes; it is rendered
+    x1_edge = [ln for ln in src.splitlines() if f"id=e{index[x1w1]}_0" in ln][0]
+    assert f'color="{NEGATIVE_EDGES[-1]}"' in x1_edge
+    w1_edge = [ln for ln in src.splitlines() if f"id=e{index[x1w1]}_1" in ln][0]
+    assert any(f'color="{c}"' in w1_edge for c in POSITIVE_EDGES)
+    # a legend maps colours to signs and magnitudes; it is rendered
     texts = svg_texts_of(d)
-    assert "|grad|" in texts and "0" in texts
+    assert "grad" in texts and "+" in texts and "−" in texts and "0" in texts
     assert any(t.startswith("1.3 to") or t.endswith("to 1.5") for t in texts), texts
+
+
+def test_plus_and_minus_the_same_gradient_look_different():
+    """-1.5 and +1.5 once had the same colour."""
+    from autograd.draw import NEGATIVE_FILLS, POSITIVE_FILLS
+
+    def fill_of_x(sign: float) -> str:
+        x = Value(2.0, "x")
+        out = x * (1.5 * sign)
+        out.backward()
+        line = node_attrs(draw_dot(out, color_by_grad=True).source, "n0")
+        return line.split('fillcolor="')[1].split('"')[0]
+
+    plus, minus = fill_of_x(1.0), fill_of_x(-1.0)
+    assert plus != minus
+    assert plus in POSITIVE_FILLS and minus in NEGATIVE_FILLS
+    assert POSITIVE_FILLS.index(plus) == NEGATIVE_FILLS.index(minus)  # same magnitude step
+
+
+def test_every_colour_the_palettes_can_produce_has_enough_contrast():
+    """WCAG 2: an edge (a graphic) at least 3:1 on the white page, text at least 4.5:1 on its
+    box's fill. Computed for every colour there is, not only those of one picture."""
+    from autograd.draw import (
+        HIGHLIGHT,
+        NEGATIVE_EDGES,
+        NEGATIVE_FILLS,
+        POSITIVE_EDGES,
+        POSITIVE_FILLS,
+        ZERO_EDGE,
+        ZERO_FILL,
+        contrast_ratio,
+        relative_luminance,
+        text_color,
+    )
+
+    assert relative_luminance("#ffffff") == 1.0 and relative_luminance("#000000") == 0.0
+    assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast_ratio("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)  # WCAG's grey
+    for color in (*POSITIVE_EDGES, *NEGATIVE_EDGES, ZERO_EDGE, HIGHLIGHT):
+        assert contrast_ratio(color, "#ffffff") >= 3.0, color
+    for fill in (*POSITIVE_FILLS, *NEGATIVE_FILLS, ZERO_FILL):
+        assert contrast_ratio(text_color(fill), fill) >= 4.5, fill
+    assert contrast_ratio(HIGHLIGHT, "#ffffff") >= 4.5  # the highlighted step's label is text
+    # each palette runs light to dark, so lightness orders the magnitudes
+    for palette in (POSITIVE_FILLS, NEGATIVE_FILLS, POSITIVE_EDGES, NEGATIVE_EDGES):
+        shades = [relative_luminance(c) for c in palette]
+        assert shades == sorted(shades, reverse=True)
+
+
+def test_a_coloured_picture_uses_only_those_colours_and_their_text_colours():
+    import nn
+    from autograd.draw import (
+        HIGHLIGHT,
+        NEGATIVE_EDGES,
+        NEGATIVE_FILLS,
+        POSITIVE_EDGES,
+        POSITIVE_FILLS,
+        ZERO_EDGE,
+        ZERO_FILL,
+        text_color,
+    )
+
+    model = nn.MLP(2, [4, 1], seed=3)
+    loss = (model([0.3, -1.2]) - 1.0) ** 2
+    loss.backward()
+    source = draw_dot(loss, color_by_grad=True, highlight=3).source
+    fills = set(re.findall(r'fillcolor="(#[0-9a-f]{6})"', source))
+    assert fills <= {*POSITIVE_FILLS, *NEGATIVE_FILLS, ZERO_FILL}
+    assert fills & set(POSITIVE_FILLS) and fills & set(NEGATIVE_FILLS)  # both signs here
+    lines = [ln for ln in source.splitlines() if "fillcolor=" in ln]
+    for line in lines:
+        fill = re.search(r'fillcolor="(#[0-9a-f]{6})"', line)[1]
+        font = re.search(r'fontcolor="(#[0-9a-f]{6})"', line)
+        assert (font[1] if font else "#000000") == text_color(fill), line
+    edges = set(re.findall(r'\bcolor="(#[0-9a-f]{6})"', source))
+    assert edges <= {*POSITIVE_EDGES, *NEGATIVE_EDGES, ZERO_EDGE, HIGHLIGHT}
 
 
 def test_gradient_scale_is_logarithmic_and_caps_its_range():
@@ -162,14 +255,15 @@ def test_gradient_scale_is_logarithmic_and_caps_its_range():
     # equal ratios, equal steps: 1e-3 -> 1e-2 moves as far as 1e-2 -> 1e-1
     assert buckets[1] - buckets[0] == buckets[2] - buckets[1]
     assert scale.bucket(0.0) is None
+    assert scale.bucket(-1e-2) == scale.bucket(1e-2)  # the magnitude decides the step
     wide = GradScale([1e-20, 1.0])  # more than MAX_DECADES: tiny ones merge into the lightest
     assert wide.bucket(1e-20) == wide.bucket(1e-7) == 0 and wide.merged
     assert "&lt; " in wide.legend()
-    same = GradScale([2.0, 2.0])
+    same = GradScale([2.0, -2.0])
     assert same.bucket(2.0) == len(PALETTE) // 2
-    assert same.legend().count("<tr>") == 3  # title, the one magnitude, zero
+    assert same.legend().count("<tr>") == 4  # title, the signs, the one magnitude, zero
     before_backward = GradScale([0.0, 0.0])
-    assert before_backward.legend().count("<tr>") == 2  # title and zero only
+    assert before_backward.legend().count("<tr>") == 3  # title, the signs and zero only
 
 
 def test_highlighted_step_differs_from_the_plain_drawing_only_in_its_edge_and_parent():
@@ -178,14 +272,14 @@ def test_highlighted_step_differs_from_the_plain_drawing_only_in_its_edge_and_pa
     o = lecture_neuron()
     plain = dot_lines(draw_dot(o))
     grads_before = [v.grad for v in topological_order(o)]
-    for index in (0, 3, 5):
-        lit = dot_lines(draw_dot(o, highlight=index))
+    for number in (1, 4, 6):
+        lit = dot_lines(draw_dot(o, highlight=number))
         assert len(lit) == len(plain)
         changed = [(a, b) for a, b in zip(plain, lit) if a != b]
         assert len(changed) == 2, changed
         (_, node_line), (_, edge_line) = changed
         assert "penwidth=3" in node_line and "penwidth=4" in edge_line
-        assert f"step {index}:" in edge_line
+        assert f"step {number}:" in edge_line
     # draw_dot found the step by counting edges: no grad moved (leaves would double otherwise)
     assert [v.grad for v in topological_order(o)] == grads_before
     # which edge and which node: each step of backward_steps, passed as itself
@@ -193,9 +287,10 @@ def test_highlighted_step_differs_from_the_plain_drawing_only_in_its_edge_and_pa
     index = {v: i for i, v in enumerate(order)}
     for step in backward_steps(o):
         lit = draw_dot(o, highlight=step).source
+        assert lit == draw_dot(o, highlight=step.number).source  # one numbering: 1, 2, ...
         edge_id = f"e{index[step.node]}_{step.node.parents.index(step.parent)}"
         (edge_line,) = [ln for ln in lit.splitlines() if f"id={edge_id}" in ln]
-        assert f"step {step.index}:" in edge_line
+        assert f"step {step.number}: {step.parent_name}.grad += " in edge_line
         assert "penwidth=3" in node_attrs(lit, f"n{index[step.parent]}")
 
 
@@ -205,14 +300,15 @@ def test_highlight_takes_a_backward_step_object_and_tells_apart_the_edges_of_a_t
     a = Value(3.0, "a")
     b = a * a
     b.label = "b"
-    steps = list(backward_steps(b))  # two steps along the two edges a -> b
-    assert draw_dot(b, highlight=steps[1]).source == draw_dot(b, highlight=1).source
-    second = [ln for ln in draw_dot(b, highlight=1).source.splitlines() if "step 1" in ln]
+    steps = list(backward_steps(b))  # steps 1 and 2, along the two edges a -> b
+    assert draw_dot(b, highlight=steps[1]).source == draw_dot(b, highlight=2).source
+    second = [ln for ln in draw_dot(b, highlight=2).source.splitlines() if "step 2" in ln]
     assert len(second) == 1 and "id=e1_1" in second[0]
-    with pytest.raises(ValueError, match="out of range"):
-        draw_dot(b, highlight=2)
-    with pytest.raises(TypeError, match="BackwardStep or a step index"):
-        draw_dot(b, highlight="0")
+    for number in (0, 3, -1):
+        with pytest.raises(ValueError, match="numbered 1 to 2"):
+            draw_dot(b, highlight=number)
+    with pytest.raises(TypeError, match="BackwardStep or a step number"):
+        draw_dot(b, highlight="1")
     other = Value(2.0) * Value(5.0)
     with pytest.raises(ValueError, match="different graph"):
         draw_dot(other, highlight=steps[0])
@@ -279,9 +375,12 @@ def test_label_prefix_clusters_a_model_by_neuron():
 
 
 def test_cluster_by_callable_and_bad_cluster_arguments():
+    from autograd import topological_order
+
     o = lecture_neuron()
     d = draw_dot(o, cluster=lambda v: "inputs" if v.label in ("x1", "x2") else None)
-    assert clusters_of(d.source) == {"inputs": {"n2", "n5"}}
+    index = {v.label: i for i, v in enumerate(topological_order(o))}
+    assert clusters_of(d.source) == {"inputs": {f"n{index['x1']}", f"n{index['x2']}"}}
     with pytest.raises(ValueError, match="label-prefix"):
         draw_dot(o, cluster="by-layer")
     with pytest.raises(TypeError, match="str or None"):
@@ -395,3 +494,132 @@ def test_show_rules_writes_each_ops_rule_under_its_name():
         assert any(t.replace("\u00a0", " ") == RULES[op] for t in with_rules), RULES[op]
         assert not any(t.replace("\u00a0", " ") == RULES[op] for t in plain)
     assert "tanh" in plain and "tanh" in with_rules
+
+
+# --- the default picture fits a projector ----------------------------------------------------
+
+
+def svg_of(digraph) -> ET.Element:
+    return ET.fromstring(digraph.pipe(format="svg"))
+
+
+def test_the_lecture_neuron_fits_1880_px_with_text_of_16_px_or_more():
+    """A 1920-pixel-wide page shows the graph at most ~1880 px wide; draw_dot's text is 11
+    pt, so 11 * 1880 / width must be >= 16 px. Each box's name, data and grad once lay side by
+    side (1,667 pt wide: 12.4 px text)."""
+    from autograd.formula import build
+
+    graph = build("tanh(x1*w1 + x2*w2 + b)",
+                  {"x1": 2, "x2": 0, "w1": -3, "w2": 1, "b": 6.8813735870195432})
+    graph.root.backward()
+    _, _, width, height = (float(v) for v in svg_of(draw_dot(graph.root)).get("viewBox").split())
+    assert 11 * 1880 / width >= 16, width
+    assert height < 1080 / 2, height  # and not traded for height: half the screen at most
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_a_boxs_name_data_and_grad_are_stacked(rankdir):
+    ns = "{http://www.w3.org/2000/svg}"
+    svg = svg_of(draw_dot(lecture_neuron(), rankdir=rankdir))
+    box = next(g for g in svg.iter(ns + "g") if g.get("id") == "n0")
+    texts = list(box.iter(ns + "text"))
+    assert [t.text.split(" ")[0] for t in texts] == ["x1", "data", "grad"]
+    xs = {round(float(t.get("x"))) for t in texts}
+    ys = [float(t.get("y")) for t in texts]
+    assert len(xs) == 1 and ys == sorted(ys) and len(set(ys)) == 3  # one above the other
+
+
+# --- what a wrong loop did -------------------------------------------------------------------
+
+
+def diamond() -> tuple[Value, dict[str, Value]]:
+    x = Value(1.0, "x")
+    a = x + 1
+    a.label = "a"
+    b = 3 * a
+    b.label = "b"
+    c = a**2
+    c.label = "c"
+    d = b * c
+    d.label = "d"
+    return d, {"x": x, "a": a, "b": b, "c": c, "d": d}
+
+
+def edge_labels(digraph) -> dict[str, str]:
+    """edge id -> its label, from the DOT source."""
+    found = {}
+    for line in digraph.source.splitlines():
+        match = re.search(r'id=(e\d+_\d+)', line)
+        label = re.search(r'label="([^"]*)"', line)
+        if match and label:
+            found[match[1]] = label[1]
+    return found
+
+
+def test_grads_and_upstreams_draw_what_another_loop_did_without_touching_the_graph():
+    from autograd import topological_order
+
+    d, v = diamond()
+    d.backward()
+    index = {node: i for i, node in enumerate(topological_order(d))}
+    before = {node: node.grad for node in index}
+    # what a depth-first loop did: a passed 12 on to x before c's share arrived
+    shown = draw_dot(d, show_contributions=True, grads={v["a"]: 36.0, v["x"]: 12.0},
+                     upstreams={(v["a"], 0): 12.0}, title="WRONG: first-met order")
+    labels = edge_labels(shown)
+    assert labels[f"e{index[v['a']]}_0"].endswith("12.0000 × 1.0000 = 12.0000")
+    assert "grad 12.0000" in node_attrs(shown.source, f"n{index[v['x']]}")
+    assert "WRONG: first-met order" in svg_texts_of(shown)
+    assert {node: node.grad for node in index} == before  # nothing changed in the graph
+
+
+def test_overwritten_edges_are_dashed_and_say_so():
+    a, b = Value(3.0, "a"), Value(2.0, "b")
+    c = a * b
+    d = c + a
+    d.label = "d"
+    shown = draw_dot(d, show_contributions=True, overwritten=[(d, 1)])
+    (line,) = [ln for ln in shown.source.splitlines() if "id=e3_1" in ln]
+    assert "(overwritten)" in line and "dashed" in line
+    assert "(overwritten)" not in draw_dot(d, show_contributions=True).source
+
+
+@pytest.mark.parametrize("option, bad, error", [
+    ("grads", {Value(1.0): 1.0}, "not a Value of this graph"),
+    ("grads", "x", "grads must be a mapping"),
+    ("upstreams", {("a", 0): 1.0}, "not a Value of this graph"),
+    ("upstreams", {"a": 1.0}, "an edge is a \\(node, k\\) pair"),
+    ("overwritten", [(None, 0)], "not a Value of this graph"),
+])
+def test_bad_wrong_loop_records_are_refused(option, bad, error):
+    d, v = diamond()
+    with pytest.raises((ValueError, TypeError), match=error):
+        draw_dot(d, **{option: bad})
+    with pytest.raises(ValueError, match="has no operand 2"):
+        draw_dot(d, upstreams={(v["d"], 2): 1.0})
+    with pytest.raises(ValueError, match="finite"):
+        draw_dot(d, grads={v["d"]: float("nan")})
+
+
+def test_a_result_made_inside_no_grad_cannot_be_drawn():
+    from autograd import no_grad
+
+    x = Value(2.0, "x")
+    with no_grad():
+        y = x * 3.0
+    with pytest.raises(ValueError, match=r"draw_dot: this Value was computed inside a no_grad"):
+        draw_dot(y)
+    draw_dot(Value(1.0, "leaf"))  # a leaf made as one is still a (tiny) picture
+
+
+def test_a_small_picture_reads_like_the_formula_top_to_bottom():
+    """x1*w1 + x2*w2: x1 above w1 above x2 above w2, their products in the same order."""
+    ns = "{http://www.w3.org/2000/svg}"
+    svg = svg_of(draw_dot(lecture_neuron()))
+    top = {}
+    for g in svg.iter(ns + "g"):
+        if (g.get("class") == "node" and g.get("id", "").startswith("n")
+                and not g.get("id").endswith("_op")):
+            name = next(g.iter(ns + "text")).text
+            top[name] = min(float(t.get("y")) for t in g.iter(ns + "text"))
+    assert top["x1"] < top["w1"] < top["x2"] < top["w2"]

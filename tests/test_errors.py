@@ -4,6 +4,7 @@ And a failed op leaves the graph built so far exactly as it was.
 """
 
 import math
+import re
 
 import pytest
 
@@ -224,3 +225,61 @@ def test_a_hand_made_op_is_checked_inside_no_grad_too_and_stores_floats():
     assert sq.local_grads == (4.0,) and type(sq.local_grads[0]) is float
     (sq * 1.5).backward()
     assert x.grad == 6.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Silent mistakes get words.
+
+
+def test_backward_on_a_result_made_inside_no_grad_says_there_is_nothing_to_differentiate():
+    """Such a result is a leaf: backward() once set its grad to 1 and said nothing."""
+    from autograd import NO_GRAPH, draw_dot
+
+    x = Value(2.0, "x")
+    with no_grad():
+        y = (x * 3.0).tanh()
+        s = vsum([x, x])
+    for result in (y, s):
+        assert result.parents is NO_GRAPH and not result.parents and len(result.parents) == 0
+        assert result.parents == () and result.local_grads == () and result.op == ""
+        for call, who in ((Value.backward, "backward()"), (backward_steps, "backward_steps"),
+                          (draw_dot, "draw_dot")):
+            with pytest.raises(ValueError, match=rf"^{re.escape(who)}: this Value was computed "
+                               r"inside a no_grad\(\) block.*compute it outside no_grad"):
+                call(result)
+    assert y.grad == 0.0 and x.grad == 0.0
+    # a leaf made as a leaf still gets grad 1 (the contract), inside no_grad too
+    with no_grad():
+        leaf = Value(5.0, "leaf")
+    leaf.backward()
+    assert leaf.grad == 1.0 and leaf.parents == () and leaf.parents is not NO_GRAPH
+    # a result of constants only (recording) is no mistake either
+    constant = vsum([1.0, 2.0])
+    constant.backward()
+    assert constant.grad == 1.0
+
+
+def test_a_no_grad_result_used_later_is_an_ordinary_leaf_of_the_graph():
+    x = Value(2.0, "x")
+    with no_grad():
+        y = x * 3.0
+    z = y * x
+    z.backward()  # no error: z has a graph, y is one of its leaves
+    assert (x.grad, y.grad) == (6.0, 2.0)
+
+
+@pytest.mark.parametrize("call", [math.tanh, math.exp, float, math.sqrt, math.isfinite],
+                         ids=["math.tanh", "math.exp", "float", "math.sqrt", "math.isfinite"])
+def test_math_functions_on_a_value_name_its_methods_and_data(call):
+    v = Value(1.0, "v")
+    with pytest.raises(TypeError, match=r"a Value is not a plain number: use its own methods "
+                       r"to stay in the graph \(v\.tanh\(\), v\.exp\(\).*or v\.data for its "
+                       r"number \(1\.0\)"):
+        call(v)
+
+
+def test_float_refused_leaves_equality_and_hashing_as_they_were():
+    a, b = Value(1.0), Value(1.0)
+    assert a != b and a == a and a != 1.0
+    assert len({a, b, a}) == 2
+    assert Value(2.0) * 3 is not None  # numbers still combine with Values

@@ -64,7 +64,13 @@ def test_nodes_are_named_as_the_trace_names_them_and_never_clash_with_inputs():
     graph = explain("tanh(x*w + b)", x=1.0, w=2.0, b=3.0)
     assert graph.root.label == "L"
     steps = list(backward_steps(graph.root))
-    assert str(steps[0]).startswith("dL/dv")
+    assert str(steps[0]).startswith("v2.grad += L.grad × ∂L/∂v2 = ")
+    # in reading order, numbered 1, 2, ... (once v2 and v4: topological indices)
+    neuron = build(NEURON, parse_assignments(NEURON_VALUES))
+    computed = [node for node in _all_nodes(neuron.root) if node.parents]
+    assert [node.label for node in computed] == ["v1", "v2", "v3", "v4", "L"]
+    assert [neuron.sources[node] for node in computed[:3]] == [
+        "x1*w1", "x2*w2", "x1*w1 + x2*w2"]
     clash = explain("v3 * L + v2", v3=1.0, L=2.0, v2=3.0)
     labels = [n.label for n in _all_nodes(clash.root)]
     assert len(labels) == len(set(labels)), labels
@@ -123,6 +129,31 @@ def test_unicode_names_and_columns_in_characters():
         parse("αβγ + x.y")
     assert e.value.column == 7  # the dot, in characters (in UTF-8 bytes, as ast counts: 10)
     assert parse_assignments(["ｘ=3"]) == {"x": 3.0}  # NFKC, as Python normalizes the formula
+
+
+def test_name_equals_expr_names_the_output():
+    graph = build("o = tanh(x1*w1 + x2*w2 + b)", parse_assignments(NEURON_VALUES))
+    assert graph.formula.output == "o" and graph.root.label == "o"
+    assert list(graph.inputs) == ["x1", "w1", "x2", "w2", "b"]  # o is no input
+    assert graph.sources[graph.root] == "tanh(x1*w1 + x2*w2 + b)"
+    steps = list(backward_steps(graph.root))
+    assert str(steps[0]).startswith("v4.grad += o.grad × ∂o/∂v4 = ")
+    assert graph.root.data == pytest.approx(math.sqrt(0.5))
+    assert parse("  loss=x*2").output == "loss"  # spaces around it are fine
+    assert parse("θ = x*2").output == "θ"
+    assert parse("x*y").output == ""
+    assert explain("  x*2", x=1.5).root.data == 3.0  # leading spaces: no "unexpected indent"
+
+
+@pytest.mark.parametrize("text, column", [
+    ("1 = x", 0), ("x.y = 2", 0), ("  2*o = x", 2), ("x^2", 1), ("y + x ^ 2", 6),
+    ("max(x, 0)", 0), ("o = x = y", 6),
+])
+def test_a_bad_target_or_a_caret_operator_is_flagged_where_it_is(text, column):
+    with pytest.raises(FormulaError) as e:
+        parse(text)
+    assert e.value.column == column, e.value
+    assert e.value.pointer().splitlines()[1] == " " * column + "^"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -209,7 +240,20 @@ HOSTILE = [
     ("'s'", "strings are not allowed"),
     ("b'x'", "strings are not allowed"),
     ("f'{x}'", "strings are not allowed"),
-    ("x=1", "assignments are not allowed"),
+    ("x=1", "x=1 looks like a value, not a formula: give the formula first"),
+    ("1 = x", "before '=' comes the output's name, a plain name such as o"),
+    ("x.y = 2", "before '=' comes the output's name"),
+    ("tanh = x", "before '=' comes the output's name"),
+    ("o = o*2", "o names the output and is also an input"),
+    ("o = x", "only renames an input"),
+    ("o = x = y", "one '=' only"),
+    ("o = ", "nothing after '='"),
+    ("x^2", "use ** for a power (^ is XOR): write x**2"),
+    ("max(x, 0)", "for max(x, 0) write relu(x)"),
+    ("max(0, x*y)", "for max(0, x*y) write relu(x*y)"),
+    ("min(x, 0)", "for min(x, 0) write -relu(-x)"),
+    ("max(x, y)", "max(a, b) is (a + b + abs(a - b))/2"),
+    ("min(x, y, 1)", "min(a, b) is (a + b - abs(a - b))/2"),
     ("(y:=1)", "assignments (:=)"),
     ("a;b", "';' (several statements)"),
     ("9**9**9", "9.0 ** 387420489.0 is too large for a float"),

@@ -131,6 +131,42 @@ def test_topological_order_invariant(dag: Dag):
             assert position[parent] < position[node]
 
 
+def postorder(root: Value) -> list[Value]:
+    """The reference order, written the obvious (recursive) way: each node after its
+    parents, which are visited in argument order (the first parent's subgraph first)."""
+    order, seen = [], set()
+
+    def visit(node: Value) -> None:
+        if node in seen:
+            return
+        seen.add(node)
+        for parent in node.parents:
+            visit(parent)
+        order.append(node)
+
+    visit(root)
+    return order
+
+
+@settings(max_examples=100, deadline=None)
+@given(dag=dags())
+def test_topological_order_reads_like_the_formula(dag: Dag):
+    """Parents in argument order: in x1*w1 + x2*w2 the first product (and x1, w1) comes
+    before the second, so auto names v1, v2, ... and the CLI's table read in formula order."""
+    _, root = replay(dag, value_leaves(dag.leaves))
+    assert topological_order(root) == postorder(root)
+
+
+def test_topological_order_of_the_lecture_neuron():
+    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
+    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
+    b = Value(6.88, "b")
+    o = (x1 * w1 + x2 * w2 + b).tanh()
+    order = topological_order(o)
+    assert [v.label or v.op for v in order] == [
+        "x1", "w1", "*", "x2", "w2", "*", "+", "b", "+", "tanh"]
+
+
 # ---------------------------------------------------------------------------------------------
 # Reused nodes.
 

@@ -44,9 +44,10 @@ def test_notebook_runs_in_this_venvs_kernel_and_shows_the_walk(tmp_path):
     everything = "".join(text_of(cell) for cell in code)
     # the lecture neuron's numbers
     assert "data=0.7071067811865477" in everything
-    for line in ("do/dx1 = -1.5000", "do/dw1 = 1.0000", "do/dx2 = 0.5000", "do/dw2 = 0.0000"):
+    for line in ("x1.grad = ∂o/∂x1 = -1.5000", "w1.grad = ∂o/∂w1 = 1.0000",
+                 "x2.grad = ∂o/∂x2 = 0.5000", "w2.grad = ∂o/∂w2 = 0.0000"):
         assert line in everything
-    assert "do/dx1 += " in everything  # backward_steps' sentences
+    assert "x1.grad += " in everything  # backward_steps' sentences
     # micrograd's moons, learned
     assert "337 parameters" in everything
     assert "training accuracy 100%" in everything

@@ -1,7 +1,6 @@
 """backward_steps: the same arithmetic as backward(), one edge at a time, in readable sentences."""
 
 import random
-import re
 
 import pytest
 from hypothesis import given, settings
@@ -33,18 +32,35 @@ def random_graph(rng: random.Random, n_leaves: int, n_ops: int) -> tuple[Value, 
 
 
 @settings(max_examples=60, deadline=None)
-@given(seed=st.integers(0, 10**6), n_leaves=st.integers(1, 5), n_ops=st.integers(1, 25))
-def test_steps_leave_exactly_the_grads_of_backward(seed, n_leaves, n_ops):
-    root, _ = random_graph(random.Random(seed), n_leaves, n_ops)
+@given(seed=st.integers(0, 10**6), n_leaves=st.integers(1, 5), n_ops=st.integers(1, 25),
+       earlier=st.booleans())
+def test_steps_leave_exactly_the_grads_of_backward(seed, n_leaves, n_ops, earlier):
+    """Also after earlier passes (the leaves then start from the grads they hold): every
+    step's parent_grad is what parent.grad holds right after it, and the last step into each
+    leaf shows its final grad bit for bit."""
+    rng = random.Random(seed)
+    root, leaves = random_graph(rng, n_leaves, n_ops)
     order = topological_order(root)
+    start = [rng.uniform(-3, 3) if earlier else 0.0 for _ in order]
+    for node, grad in zip(order, start):
+        node.grad = grad
     root.backward()
     expected = [node.grad for node in order]
-    for node in order:  # scramble everything, including leaves, then replay
-        node.grad = 0.0
-    steps = list(backward_steps(root))
+    for node, grad in zip(order, start):  # the same start again, then replay
+        node.grad = grad
+    steps = []
+    for step in backward_steps(root):
+        assert step.parent.grad == step.parent_grad  # no sentence disagrees with .grad
+        steps.append(step)
     assert [node.grad for node in order] == expected  # bit for bit
     assert len(steps) == sum(len(node.parents) for node in order)  # one step per edge
     assert [s.index for s in steps] == list(range(len(steps)))
+    assert [s.number for s in steps] == list(range(1, len(steps) + 1))
+    last = {s.parent: s for s in steps}
+    for leaf in leaves:
+        if leaf in last:
+            assert last[leaf].parent_grad == leaf.grad  # bit for bit
+            assert last[leaf].earlier == start[order.index(leaf)]
 
 
 @settings(max_examples=40, deadline=None)
@@ -56,7 +72,7 @@ def test_each_step_is_one_chain_rule_application(seed):
         assert step.contribution == step.local_grad * step.upstream
         assert step.upstream == step.node.grad  # the node's gradient is complete when used
         before = running.get(step.parent, 0.0)
-        assert step.parent_grad == before + step.contribution
+        assert step.parent_grad == before + step.contribution  # (no earlier pass here)
         running[step.parent] = step.parent_grad
         assert 1 <= step.received <= step.fan_out
 
@@ -78,10 +94,11 @@ def test_sentences_name_labels_and_numbers():
     loss.label = "L"
     sentences = [str(s) for s in backward_steps(loss)]
     # dL/dc = 2*(c+1) = -10; dL/da = -10 * b = 30
-    assert "dL/da += dL/dc * dc/da = -10.0000 * -3.0000 = 30.0000  (a.grad = 30.0000)" in sentences
-    assert "dL/db += dL/dc * dc/db = -10.0000 * 2.0000 = -20.0000  (b.grad = -20.0000)" in sentences
-    unnamed = [s for s in sentences if re.search(r"dL/dv\d+ \+=", s)]
-    assert unnamed, "nodes without a label get a v<i> name"
+    assert ("a.grad += c.grad × ∂c/∂a = -10.0000 × -3.0000 = 30.0000   (a.grad is now 30.0000)"
+            in sentences)
+    assert ("b.grad += c.grad × ∂c/∂b = -10.0000 × 2.0000 = -20.0000   (b.grad is now -20.0000)"
+            in sentences)
+    assert sentences[0].startswith("v1.grad += L.grad × ∂L/∂v1 = "), "an unlabelled node: v1"
 
 
 def test_tiny_and_huge_numbers_switch_to_scientific_notation():
@@ -96,9 +113,10 @@ def test_contract_example_sentence():
     a = Value(2.0, "a")
     b = Value(-3.0, "b")
     c = a * b
-    c.label = "L"
+    c.label = "c"
     first = str(next(iter(backward_steps(c))))
-    assert first == "dL/da += dL/dL * dL/da = 1.0000 * -3.0000 = -3.0000  (a.grad = -3.0000)"
+    assert first == ("a.grad += c.grad × ∂c/∂a = 1.0000 × -3.0000 = -3.0000   "
+                     "(a.grad is now -3.0000)")
 
 
 @settings(max_examples=60, deadline=None)
@@ -129,9 +147,28 @@ def test_stopping_the_trace_early_never_wipes_earlier_leaf_grads():
     assert (a.grad, b.grad) == (3.0, 2.0)
     steps = backward_steps(c)
     first = next(steps)  # dc/da: a receives 3 again
+    assert (a.grad, b.grad) == (6.0, 2.0)  # while paused too: b still shows its earlier grad
+    assert first.parent_grad == 6.0 and first.earlier == 3.0
     steps.close()
     assert first.parent is a
     assert (a.grad, b.grad) == (6.0, 2.0)  # earlier grads kept, plus what this pass added
+
+
+def test_after_an_earlier_backward_the_sentences_show_the_real_grads():
+    """The README offers o.backward() as an alternative to the trace: run both, and the
+    trace once said (x1.grad = -1.5000) while x1.grad was -3.0."""
+    x1, w1 = Value(2.0, "x1"), Value(-3.0, "w1")
+    n = x1 * w1 + 6.8813735870195432
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    o.backward()
+    steps = list(backward_steps(o))
+    (into_x1,) = [s for s in steps if s.parent is x1]
+    assert into_x1.parent_grad == x1.grad == pytest.approx(-3.0)
+    assert "(x1.grad is now -3.0000, with -1.5000 from earlier backward passes)" in str(into_x1)
+    (into_n,) = [s for s in steps if s.parent is n]  # interior nodes restart every pass
+    assert into_n.earlier == 0.0 and "earlier" not in str(into_n)
 
 
 def test_an_unlabelled_root_is_L_in_the_sentences_and_the_picture():
@@ -140,8 +177,8 @@ def test_an_unlabelled_root_is_L_in_the_sentences_and_the_picture():
     a = Value(2.0, "a")
     out = (a * a).tanh()
     step = next(backward_steps(out))
-    assert str(step).startswith("dL/dv1 += dL/dL * dL/dv1")
-    assert '{L | data' in draw_dot(out).source
+    assert str(step).startswith("v1.grad += L.grad × ∂L/∂v1 = ")
+    assert '"L | data' in draw_dot(out).source
 
 
 def test_minus_zero_is_printed_as_zero():
@@ -149,7 +186,7 @@ def test_minus_zero_is_printed_as_zero():
     out = a.relu() * -2.0  # relu'(-1) = 0, upstream -2: the contribution is -0.0
     sentences = [str(s) for s in backward_steps(out)]
     assert "-0.0000" not in " ".join(sentences)
-    assert sentences[-1].endswith("= 0.0000  (a.grad = 0.0000)")
+    assert sentences[-1].endswith("= 0.0000   (a.grad is now 0.0000)")
 
 
 def overflowing(root: Value) -> Value:
