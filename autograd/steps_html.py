@@ -2,8 +2,9 @@
 
 `save_steps_html(root, path)` runs `backward_steps(root)`, draws the graph with `draw_dot` (the
 real `dot` program renders it to SVG), and writes one HTML file holding that SVG, the steps as
-JSON, and the JavaScript and CSS of `steps_page.html` (next to this module). Nothing is fetched
-from the network: the file can be mailed, opened from a USB stick, or shown offline in a lecture.
+JSON, and the page's template, CSS and JavaScript (`steps_page.html`, `steps.css`, `steps.js`,
+next to this module; the live lab serves the same two files). Nothing is fetched from the
+network: the file can be mailed, opened from a USB stick, or shown offline in a lecture.
 
 The page starts with the forward values; each Next applies one edge of the chain rule,
 
@@ -11,15 +12,15 @@ The page starts with the forward values; each Next applies one edge of the chain
 
 highlights that edge, writes `str(step)` below the picture, updates the receiving box's grad
 (the running sum), and counts its contributions ("2 of 3 contributions received"). After the
-last step a table lists every grad.
+last step a table lists every grad. The page offers each number and sentence with 2 or 4
+decimals (both written here, by `format_number` and `BackwardStep.describe`: the page never
+computes a number), and printing it gives a handout: the picture and every step's sentence.
 """
 
 from __future__ import annotations
 
 import html
-import json
 import os
-import re
 import shutil
 from pathlib import Path
 
@@ -34,10 +35,20 @@ from autograd.draw import (
 )
 from autograd.files import write_atomically
 from autograd.graph import topological_order
+from autograd.html_page import asset, fill, inline_css, inline_js, inline_svg, script_json
 from autograd.trace import backward_steps, format_number, node_names
 from autograd.value import Value
 
 TEMPLATE = "steps_page.html"
+SCRIPT = "steps.js"  # an ES module: mountSteps(data, root)
+STYLE = "steps.css"
+DECIMALS = (2, 4)  # the page's choice of decimals; str(step), the default, has 4
+SHOWN_DECIMALS = 4
+
+
+def forms(x: float) -> dict[str, str]:
+    """`x` written with each of the page's choices of decimals: {"2": "0.71", "4": "0.7071"}."""
+    return {str(d): format_number(x, d) for d in DECIMALS}
 
 
 def save_steps_html(
@@ -79,6 +90,8 @@ def save_steps_html(
 
     earlier = [node.grad for node in order]
     try:
+        for node in order:  # a fresh pass, whatever earlier passes left in the leaves
+            node.grad = 0.0
         steps = list(backward_steps(root))
         # this pass's grads: the last running sum each node received (the root starts at 1)
         grads = dict.fromkeys(order, 0.0)
@@ -105,23 +118,27 @@ def save_steps_html(
             "node": i,
             "parent": index[step.parent],
             "edge": f"e{i}_{k}",
-            "sentence": str(step),
+            "sentence": {str(d): step.describe(d) for d in DECIMALS},
             "received": step.received,
             "fan_out": step.fan_out,
-            "grad": format_number(step.parent_grad),
+            "grad": forms(step.parent_grad),
+            "local": forms(step.local_grad),
         })
     data = {
         "root": index[root],
         "root_name": root_name,
-        "zero": format_number(0.0),
-        "one": format_number(1.0),
+        "decimals": list(DECIMALS),
+        "shown_decimals": SHOWN_DECIMALS,
+        "drawn_decimals": 4,  # draw_dot writes format_number's default
+        "zero": forms(0.0),
+        "one": forms(1.0),
         "nodes": [
             {
                 "id": f"n{i}",
                 "name": names[node],
                 "op": node.op,
-                "data": format_number(node.data),
-                "grad": format_number(grads[node]),
+                "data": forms(node.data),
+                "grad": forms(grads[node]),
             }
             for i, node in enumerate(order)
         ],
@@ -129,34 +146,12 @@ def save_steps_html(
     }
     if title is None:
         title = f"Backpropagation through {root_name}, one chain-rule step at a time"
-    page = _fill(
-        Path(__file__).with_name(TEMPLATE).read_text(encoding="utf-8"),
+    page = fill(
+        asset(__file__, TEMPLATE),
         TITLE=html.escape(title),
-        SVG=_inline_svg(svg.decode("utf-8")),
-        DATA=_script_json(data),
+        CSS=inline_css(asset(__file__, STYLE)),
+        SVG=inline_svg(svg.decode("utf-8")),
+        DATA=script_json(data),
+        JS=inline_js(asset(__file__, SCRIPT)),
     )
     return write_atomically(path, page)
-
-
-def _fill(template: str, **values: str) -> str:
-    """Replace each {{NAME}} in one pass, so text put in is never scanned for more {{...}}."""
-    return re.sub(r"\{\{([A-Z]+)\}\}", lambda m: values[m.group(1)], template)
-
-
-def _inline_svg(svg: str) -> str:
-    """Graphviz's SVG document as an element for an HTML page.
-
-    The XML prolog, DOCTYPE and comments go, and so do the xmlns attributes: the HTML parser
-    puts <svg> in the SVG namespace by itself, and the page then holds no URL at all.
-    """
-    svg = svg[svg.index("<svg"):]
-    svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.DOTALL)
-    return re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", svg, count=2)
-
-
-def _script_json(data: object) -> str:
-    """JSON that is safe inside <script>: no '<', '>' or '&' survives, so a label such as
-    '</script>' cannot end the script element (JSON.parse reads the \\u escapes back)."""
-
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

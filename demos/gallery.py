@@ -5,14 +5,17 @@ Run the demos first (`make demo` runs them all, then this), then:
     python demos/gallery.py [OUT_DIR]      (default out/; prints the page's path)
 
 Each demo gets a section titled with the first line of its docstring; each of its files
-(named after the demo, `NN_...`) gets one sentence from CAPTIONS below. PNGs are shown (linked to
-their SVG when there is one, which zooms without blurring); HTML pages (step-throughs, replays)
-are linked. The page is plain HTML and CSS with relative links: it works offline, from any
-folder, and can be copied along with its pictures.
+(named after the demo, `NN_...`) gets one sentence from CAPTIONS below. PNGs are shown as wide
+as the window allows (a projector's too), each a link to the picture at full size (its SVG
+when there is one, which zooms without blurring); HTML pages (step-throughs, replays) are
+linked. The page is plain HTML and CSS with relative links and no script (a "Larger text"
+switch is a checkbox and CSS): it works offline, from any folder, and can be copied along
+with its pictures.
 """
 
 import ast
 import html
+import re
 import sys
 from pathlib import Path
 from urllib.parse import quote
@@ -24,19 +27,22 @@ DEMOS = Path(__file__).resolve().parent
 # One sentence per file, by name without its extension.
 CAPTIONS = {
     "01_one_neuron": "The lecture neuron o = tanh(x1*w1 + x2*w2 + b): each box holds a value "
-    "and its gradient, each edge its local derivative and what it contributes on the way back.",
-    "01_one_neuron_step": "One chain-rule step on its own, highlighted: x1 receives its "
-    "gradient through the product x1*w1.",
+    "and its gradient (blue positive, orange negative, darker for larger), each edge its local "
+    "derivative and what it sends back, upstream × local.",
+    "01_one_neuron_step": "Step 8 of the backward pass on its own, highlighted: x1 receives its "
+    "gradient through the product x1*w1, x1.grad += 0.5000 × -3.0000 = -1.5000.",
     "02_node_used_twice": "d = a*b + a: two edges leave a, and a's gradient is the sum of what "
     "comes back along both, 2 + 1 = 3.",
-    "02_node_used_twice_wrong": "The same graph after a backward loop written with = instead "
-    "of +=: a kept only the last contribution, 2 instead of 3.",
+    "02_node_used_twice_wrong": "Marked WRONG: what a backward loop written with = instead of "
+    "+= leaves. Both edges into a sent their share, 1 and 2, but a kept only the last one, 2 "
+    "instead of 3; the overwritten edge is dashed.",
     "02_node_used_twice_steps": "Step through d = a*b + a and watch a receive its gradient "
     "twice.",
     "03_diamond": "A diamond: a feeds b and c, which meet again in d; in reverse topological "
     "order a collects both shares (12 + 24) before it passes its gradient on to x.",
-    "03_diamond_wrong_order": "The same diamond walked in the order a depth-first search meets "
-    "the nodes: x gets a's gradient too early, 12 instead of 36.",
+    "03_diamond_wrong_order": "Marked WRONG: the same diamond walked in the order a depth-first "
+    "search meets the nodes. a passed its gradient on too early: the edge into x carried 12, "
+    "before c's share of 24 reached a, so x holds 12 instead of 36.",
     "03_diamond_steps": "Step through the diamond in reverse topological order, one edge at a "
     "time.",
     "04_gradient_descent": "Gradient descent on a long narrow bowl: a small learning rate "
@@ -70,20 +76,32 @@ CAPTIONS = {
     "10_digits_history": "Loss and accuracy while the digits network trains.",
 }
 MISSING = "missing-caption"  # the class of a file without a sentence (a test looks for it)
+MAX_ZOOM = 2  # a graph is shown at most twice its own size
+SVG_SIZE = re.compile(r'<svg\b[^>]*?\swidth="([0-9.]+)(pt|px)?"[^>]*?\sheight="([0-9.]+)(pt|px)?"')
+PX_PER = {"pt": 4 / 3, "px": 1.0}  # CSS px per unit
 
 STYLE = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
-       margin: 0 auto; max-width: 1100px; padding: 1.5em; color: #222; line-height: 1.45; }
-h1 { margin-bottom: 0.2em; }
-h2 { margin-top: 2em; border-bottom: 1px solid #ddd; padding-bottom: 0.2em; font-size: 1.25em; }
-h2 small { color: #888; font-weight: normal; font-family: monospace; }
+body { font: 18px/1.45 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
+       margin: 0 auto; max-width: 1880px; padding: 0.8em 20px 2em; color: #222; }
+h1 { margin: 0.2em 0; }
+h2 { margin-top: 1.6em; border-bottom: 1px solid #ddd; padding-bottom: 0.2em; font-size: 1.3em; }
+h2 small { color: #6b6b6b; font-weight: normal; font-family: monospace; }
 figure { margin: 1em 0 1.5em; }
-figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
-figcaption { color: #444; margin-top: 0.3em; }
+/* a picture at its own size, or the window's width (the wide graphs), never taller than the
+   window; a click (or Enter on its focused link) opens the file itself at full size */
+figure img { display: block; max-width: 100%; max-height: 92vh; height: auto;
+             object-fit: contain; border: 1px solid #eee; }
+a.thumb { display: inline-block; max-width: 100%; cursor: zoom-in; }
+img.graph { width: 100%; }
+a:focus-visible { outline: 3px solid #2563eb; outline-offset: 3px; }
+figcaption { color: #444; margin-top: 0.3em; max-width: 70em; }
 .page { display: inline-block; padding: 0.6em 1em; border: 1px solid #0877bd;
         border-radius: 6px; text-decoration: none; color: #0877bd; font-weight: 600; }
 .missing-caption { color: #d62728; }
 nav a { margin-right: 0.8em; }
+.larger { float: right; font-weight: 600; }
+/* "Larger text", for a projector: a checkbox and CSS only (the gallery runs no script) */
+body:has(#larger:checked) { font-size: 26px; }
 """
 
 
@@ -106,6 +124,39 @@ def caption(stem: str) -> str:
     return f'<span class="{MISSING}">{html.escape(stem)} (no caption yet)</span>'
 
 
+def svg_size(path: Path) -> tuple[float, float] | None:
+    """An SVG file's own width and height in CSS px (Graphviz writes them in pt), or None."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as f:
+            head = f.read(4000)
+    except OSError:
+        return None
+    found = SVG_SIZE.search(head)
+    if found is None:
+        return None
+    w, w_unit, h, h_unit = found.groups()
+    return float(w) * PX_PER.get(w_unit, 1.0), float(h) * PX_PER.get(h_unit, 1.0)
+
+
+def picture(png: Path) -> str:
+    """A picture as a link to itself at full size. A graph (a PNG with its SVG beside it) is
+    shown from its SVG, sharp at any size: as wide as the window, up to MAX_ZOOM times its own
+    size, so a projector's width is used. A plot is its PNG, at most its own size."""
+    alt = html.escape(CAPTIONS.get(png.stem, png.stem))
+    svg = png.with_suffix(".svg")
+    size = svg_size(svg) if svg.exists() else None
+    if size is None:
+        target = link(svg.name if svg.exists() else png.name)
+        return (f'<a class="thumb" href="{target}" title="open full size">'
+                f'<img src="{link(png.name)}" alt="{alt}" loading="lazy"></a>')
+    width, height = size
+    target = link(svg.name)
+    return (f'<a class="thumb" href="{target}" title="open full size" '
+            f'style="width: min(100%, {MAX_ZOOM * width:.0f}px)">'
+            f'<img src="{target}" alt="{alt}" class="graph" width="{width:.0f}" '
+            f'height="{height:.0f}" loading="lazy"></a>')
+
+
 def section(demo: Path, out_dir: Path) -> str:
     number = demo.stem.split("_")[0]
     files = sorted((p for p in out_dir.glob(f"{number}_*") if p.suffix in (".png", ".html")),
@@ -117,12 +168,8 @@ def section(demo: Path, out_dir: Path) -> str:
                      f"<code>python demos/{html.escape(demo.name)}</code>.</p>")
     for path in files:
         if path.suffix == ".png":
-            svg = path.with_suffix(".svg")
-            target = link(svg.name if svg.exists() else path.name)
-            alt = html.escape(CAPTIONS.get(path.stem, path.stem))
-            parts.append(f'<figure><a href="{target}"><img src="{link(path.name)}" alt="{alt}" '
-                         f'loading="lazy"></a><figcaption>{caption(path.stem)}</figcaption>'
-                         "</figure>")
+            parts.append(f"<figure>{picture(path)}"
+                         f"<figcaption>{caption(path.stem)}</figcaption></figure>")
         else:
             parts.append(f'<figure><a class="page" href="{link(path.name)}">open '
                          f"{html.escape(path.name)}</a>"
@@ -144,10 +191,12 @@ def build(out_dir: Path, demos_dir: Path = DEMOS) -> Path:
 <style>{STYLE}</style>
 </head>
 <body>
+<label class="larger"><input type="checkbox" id="larger"> Larger text</label>
 <h1>chainrule: a tour of backpropagation</h1>
-<p>Every picture the demos drew, one idea per demo. Click a picture to open it full size
-(graphs as zoomable SVG); the step-through pages walk a backward pass one chain-rule step at a
-time (arrow keys or Prev / Next). Re-run one demo with <code>chainrule demo NN</code> or
+<p>Every picture the demos drew, one idea per demo. Click a picture (or Tab to it and press
+Enter) to open it full size (graphs as zoomable SVG); the step-through pages walk a backward
+pass one chain-rule step at a time (arrow keys, a clicker's PageDown / PageUp, or Prev / Next).
+Re-run one demo with <code>chainrule demo NN</code> or
 <code>python demos/NN_name.py</code>, then this page with <code>python demos/gallery.py</code>.</p>
 <nav>{nav}</nav>
 {body}

@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from autograd import Value, save_steps_html
+from autograd.html_page import fill, inline_css, inline_js
 from nn import MLP, SGD, TrainingRecorder, fit, hinge_loss, save_training_replay
 from nn.datasets import moons, to_pm1
 
@@ -152,9 +153,9 @@ def test_replay_html_holds_the_title_as_text_and_the_data_as_json(title, recorde
     path = save_training_replay(tmp_path / "replay.html", recorder, title=title)
     text = path.read_bytes().decode("utf-8")  # read_text would turn a "\r" into "\n"
     outline = Outline(text)
-    assert [kind for kind, _ in outline.scripts] == ["application/json", None]
+    assert [kind for kind, _ in outline.scripts] == ["application/json", "module"]
     assert outline.tags.count("h1") == outline.tags.count("title") == 1
-    assert outline.tags.count("svg") == 2  # the network and the loss curve
+    assert outline.tags.count("svg") == 1  # the network (replay.js draws the loss curve)
     assert outline.texts["title"] == outline.texts["h1"] == title
     data = json.loads(outline.scripts[0][1])
     assert data["title"] == title
@@ -200,7 +201,7 @@ def test_steps_html_holds_the_title_as_text_and_the_data_as_json(title, tmp_path
     path = save_steps_html(root, tmp_path / "steps.html", title=title)
     text = path.read_bytes().decode("utf-8")
     outline = Outline(text)
-    assert [kind for kind, _ in outline.scripts] == ["application/json", None]
+    assert [kind for kind, _ in outline.scripts] == ["application/json", "module"]
     assert outline.tags.count("h1") == outline.tags.count("title") == 1
     assert outline.texts["title"] == outline.texts["h1"] == title
     data = json.loads(outline.scripts[0][1])
@@ -278,3 +279,48 @@ def test_gallery_of_hostile_names_and_docstrings_runs_nothing(tmp_path, browser_
     assert page.evaluate("document.querySelectorAll('[onerror], [onload], script').length") == 0
     assert browser_page.errors == []
     assert browser_page.external_requests == []
+
+
+# ---------------------------------------------------------------------------------------------
+# The page's own files pasted in: a script or a stylesheet can hold '</script' or '<!--' too
+
+
+ENDS = st.lists(st.sampled_from(["</script", "</SCRIPT>", "<!--", "<script>", "</style",
+                                 "</StYlE >", "-->", "\\", '"', "x"]), max_size=8).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=ENDS | st.text(max_size=30))
+def test_inlined_script_and_style_cannot_end_their_element(text):
+    js = inline_js(f"const s = {json.dumps(text)};")
+    assert "</script" not in js.lower() and "<!--" not in js
+    css = inline_css(f'p::after {{ content: {json.dumps(text)}; }}')
+    assert "</style" not in css.lower()
+    page = Outline(f"<script>{js}</script><p>after</p>")
+    assert page.scripts == [(None, js)] and page.tags == ["script", "p"]
+
+
+def test_inlined_script_and_style_read_back_as_written(tmp_path, browser_page):
+    """The escapes are undone by JavaScript and CSS themselves: the same strings come back."""
+    hostile = "</script><!--<script>alert(1)</script>--></style>"
+    page_text = fill(
+        "<!DOCTYPE html><html><head><style>{{CSS}}</style></head><body><p id=p>x</p>"
+        "<script>{{JS}}</script></body></html>",
+        CSS=inline_css(f"#p::after {{ content: {json.dumps(hostile)}; }}"),
+        JS=inline_js(f"window.__s = {json.dumps(hostile)}; window.__r = /<!--/.test('<!--');"),
+    )
+    path = tmp_path / "inline.html"
+    path.write_text(page_text, encoding="utf-8")
+    hooked(browser_page, path)
+    page = browser_page.page
+    assert page.evaluate("window.__s") == hostile
+    assert page.evaluate("window.__r") is True
+    content = page.evaluate("getComputedStyle(document.getElementById('p'), '::after').content")
+    assert json.loads(content) == hostile
+    assert page.evaluate("document.scripts.length") == 1
+    assert_nothing_ran(browser_page)
+
+
+def test_a_placeholder_without_a_value_is_named():
+    with pytest.raises(KeyError, match="SVG"):
+        fill("<div>{{SVG}}</div>", TITLE="t")

@@ -125,3 +125,67 @@ def test_replay_in_chromium_moves_between_frames(browser_page, tmp_path):
     assert "gradients" in state()["title"] and state()["label"] == "epoch 4 / 5"
     assert browser_page.errors == []
     assert browser_page.external_requests == []
+
+
+def test_page_inlines_the_packages_script_and_stylesheet(tmp_path):
+    """replay.js and replay.css are real files (the live lab serves them), pasted in whole."""
+    from pathlib import Path
+
+    from autograd.html_page import inline_css, inline_js
+
+    _, recorder, _ = small_run(epochs=2)
+    text = save_training_replay(tmp_path / "replay.html", recorder).read_text(encoding="utf-8")
+    package = Path(__file__).resolve().parents[1] / "nn"
+    assert inline_css((package / "replay.css").read_text(encoding="utf-8")) in text
+    assert inline_js((package / "replay.js").read_text(encoding="utf-8")) in text
+    assert re.search(r"\b(?:src|href)\s*=", text) is None
+
+
+def test_page_carries_each_shown_number_in_both_decimal_forms(tmp_path):
+    from autograd.trace import format_number
+
+    _, recorder, _ = small_run(epochs=2)
+    data = page_data(save_training_replay(tmp_path / "replay.html", recorder))
+    assert data["decimals"] == [2, 4]
+    frame, record = recorder.frames[-1], data["frames"][-1]
+    for d in ("2", "4"):
+        assert record["lossText"][d] == format_number(frame.loss, int(d))
+        assert record["bt"][d] == [format_number(b, int(d)) for b in frame.biases]
+        assert record["gbt"][d] == [format_number(g, int(d)) for g in frame.bias_grads]
+    assert data["frames"][0]["lossText"] is None  # no loss before training
+
+
+def test_each_class_is_drawn_with_its_own_marker_shape(browser_page, tmp_path):
+    """Colour is never the only signal: under deuteranopia two class colours may look alike,
+    so each class also has its marker (the plots' shapes). A square class fills the corner of
+    its box, a circle class does not; the page draws all ten shapes without an error."""
+    from nn import cross_entropy
+    from nn.plots import CLASS_MARKERS
+
+    classes = len(CLASS_MARKERS)
+    X = [[float(c), float(c % 3)] for c in range(classes)]
+    y = list(range(classes))
+    model = MLP(2, [4, classes], seed=0)
+    recorder = TrainingRecorder(model, X, y, resolution=8)
+    fit(model, X, y, cross_entropy, SGD(model.parameters(), lr=0.1), epochs=1,
+        on_epoch=recorder, quiet=True)
+    path = save_training_replay(tmp_path / "ten.html", recorder)
+    data = page_data(path)
+    assert data["markers"] == CLASS_MARKERS and data["labels"] == y
+    browser_page.open(path)
+    # The pixel at (0.82 r, 0.82 r) from a point's centre lies on a square's outline, but
+    # outside a circle of radius r (and its pen): dark for the square class, background for
+    # the circle class. r = 4.5 drawing units, the canvas being 360 units wide.
+    shades = browser_page.page.evaluate("""([points, bounds]) => {
+        const c = document.getElementById('boundary'), ctx = c.getContext('2d');
+        const u = c.width / 360, off = 0.82 * 4.5 * u, [x0, x1, y0, y1] = bounds;
+        return points.map(([a, b]) => {
+          const px = (a - x0) / (x1 - x0) * c.width;
+          const py = c.height - (b - y0) / (y1 - y0) * c.height;
+          const pixel = ctx.getImageData(Math.round(px + off), Math.round(py + off), 1, 1);
+          const [r, g, bl] = pixel.data;
+          return (r + g + bl) / 3;
+        }); }""", [data["points"], data["bounds"]])
+    circle, square = CLASS_MARKERS.index("o"), CLASS_MARKERS.index("s")
+    assert shades[square] < 120 < shades[circle], shades
+    assert browser_page.errors == []

@@ -250,20 +250,32 @@ def test_rewriting_replaces_the_page_whole(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["page.html"]
 
 
-def test_zoom_follows_the_step_and_fit_shows_the_whole_picture(tmp_path, browser_page):
-    root, _ = lecture_neuron()  # about 1,660 pt wide: fitted to 1,280 px its text would be 8 px
-    browser_page.open(save_steps_html(root, tmp_path / "zoom.html"))
+def test_opens_with_the_whole_picture_and_zoom_makes_its_text_readable(tmp_path, browser_page):
+    y = Value(0.5, "x")
+    for _ in range(12):  # 25 boxes and ops in a row: too wide for 16 px text in 1,280 px
+        y = y.tanh()
+    browser_page.open(save_steps_html(y, tmp_path / "zoom.html"))
     page = browser_page.page
-    assert page.get_attribute("#graph", "class") == "zoomed"
-    assert page.text_content("#zoom") == "Fit to window"
-    svg_width = "document.querySelector('#graph svg').getBoundingClientRect().width"
-    container_width = "document.getElementById('graph').clientWidth"
-    assert page.evaluate(svg_width) > page.evaluate(container_width)
-    page.click("#zoom")
+    svg_box = """() => { const r = document.querySelector('#graph svg').getBoundingClientRect();
+        const t = document.querySelector('#graph g.node text');
+        return {right: r.right, bottom: r.bottom, frame: document.getElementById('graph')
+          .getBoundingClientRect().right, text: 11 * t.getScreenCTM().a}; }"""
+    # it opens fitted: all of the picture inside its frame and the window, however small
+    fitted = page.evaluate(svg_box)
+    assert page.get_attribute("#graph", "class") == "steps-graph"
     assert page.text_content("#zoom") == "Zoom in"
-    assert page.evaluate(svg_width) <= page.evaluate(container_width)
+    assert fitted["right"] <= fitted["frame"] and fitted["bottom"] <= 800
+    assert fitted["text"] < 16
+    page.click("#zoom")  # zoomed in: 16 px text, the frame scrolls to follow the step
+    zoomed = page.evaluate(svg_box)
+    assert page.text_content("#zoom") == "Fit to window"
+    assert abs(zoomed["text"] - 16) < 0.1 and zoomed["right"] > zoomed["frame"]
+    page.keyboard.press("PageDown")  # step 1: the edge into the output, far to the right
+    page.wait_for_function("document.getElementById('graph').scrollLeft > 0")
     page.keyboard.press("End")
-    assert page.text_content("#counter") == "Step 9 of 9"
+    assert page.text_content("#counter") == "Step 12 of 12"
+    page.click("#zoom")
+    assert page.evaluate(svg_box) == fitted
     page.keyboard.press("Home")
     assert page.text_content("#sentence").startswith("Forward pass")
     assert browser_page.errors == []
@@ -276,3 +288,50 @@ def test_a_lone_leaf_has_no_steps_and_a_grad_of_one(tmp_path, browser_page):
     assert page.is_disabled("#next") and page.is_disabled("#prev")
     assert page.text_content("#grads td.grad") == "1.0000"
     assert browser_page.errors == []
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def package_data() -> dict[Path, list[str]]:
+    """pyproject.toml's [tool.setuptools.package-data]: each package's folder -> its files."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: pytest itself depends on tomli there
+        import tomli as tomllib
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
+        "tool"]["setuptools"]
+    folders = setuptools.get("package-dir", {})
+    return {ROOT / folders.get(package, package.replace(".", "/")): files
+            for package, files in setuptools["package-data"].items()}
+
+
+def test_the_pages_files_ship_in_the_package():
+    """A wheel carries what the pages paste in (and what the live lab serves)."""
+    shipped = package_data()
+    for folder, files in shipped.items():
+        for name in files:
+            assert (folder / name).is_file(), f"{folder / name} is listed but missing"
+    assert {"steps_page.html", "steps.js", "steps.css"} <= set(shipped[ROOT / "autograd"])
+    assert {"replay.js", "replay.css"} <= set(shipped[ROOT / "nn"])
+
+
+def test_page_inlines_the_packages_script_and_stylesheet(tmp_path):
+    from autograd.html_page import inline_css, inline_js
+
+    root, _ = lecture_neuron()
+    text = save_steps_html(root, tmp_path / "page.html").read_text(encoding="utf-8")
+    package = ROOT / "autograd"
+    assert inline_css((package / "steps.css").read_text(encoding="utf-8")) in text
+    assert inline_js((package / "steps.js").read_text(encoding="utf-8")) in text
+    assert "{{" not in text.replace("{{DATA}}", "")  # every placeholder filled
+    assert re.search(r"\b(?:src|href)\s*=", text) is None  # nothing loaded from a file
+
+
+def test_a_graph_with_earlier_passes_gets_the_page_of_one_fresh_pass(tmp_path):
+    root, _ = lecture_neuron()
+    fresh = save_steps_html(root, tmp_path / "fresh.html").read_text(encoding="utf-8")
+    root.backward()
+    root.backward()  # the leaves now hold two passes' grads
+    again = save_steps_html(root, tmp_path / "again.html").read_text(encoding="utf-8")
+    assert again == fresh
