@@ -13,15 +13,34 @@ if TYPE_CHECKING:
     import argparse
     from pathlib import Path
 
-# demos/ lives beside the packages in a source checkout
+# Installed, the demos are the package chainrule.demos (pyproject.toml maps the repository's
+# demos/ folder into the wheel); in a source checkout they are demos/ beside the packages.
+DEMOS_PACKAGE = "chainrule.demos"
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+NOTEBOOK = "tutorial.ipynb"
 
-def demos_dir() -> Path | None:
-    """The demos folder: beside the package in a source checkout, else ./demos."""
+
+def _installed_demos() -> Path | None:
+    """The folder of the installed chainrule.demos package, if it is installed as files."""
+    import importlib.resources
     from pathlib import Path
 
-    for folder in (Path(REPO_ROOT) / "demos", Path.cwd() / "demos"):
-        if folder.is_dir() and any(folder.glob("[0-9][0-9]_*.py")):
+    try:
+        folder = importlib.resources.files(DEMOS_PACKAGE)
+    except ModuleNotFoundError:  # a source checkout installed before the demos were packaged
+        return None
+    # NOTE: a demo runs as a script, so it needs a real file; files() gives a Path for a
+    # package on disk (a zipped one would not do, and is never how pip installs a wheel)
+    return folder if isinstance(folder, Path) else None
+
+
+def demos_dir() -> Path | None:
+    """The demos folder: the installed package's, else demos/ beside the package in a source
+    checkout, else ./demos."""
+    from pathlib import Path
+
+    for folder in (_installed_demos(), Path(REPO_ROOT) / "demos", Path.cwd() / "demos"):
+        if folder is not None and folder.is_dir() and any(folder.glob("[0-9][0-9]_*.py")):
             return folder
     return None
 
@@ -77,8 +96,9 @@ def run(ns: argparse.Namespace) -> int:
     folder = demos_dir()
     if folder is None:
         raise UsageError(
-            "no demos found: they are not installed with the package but live in the demos/ "
-            "folder of chainrule's source repository; clone it and run this from its root"
+            f"no demos found: neither the installed package {DEMOS_PACKAGE} nor a demos/ "
+            "folder here holds them; reinstall chainrule (pip install --force-reinstall "
+            "chainrule), or run this from the root of its source repository"
         )
     demos = sorted(folder.glob("[0-9][0-9]_*.py"))
     if ns.name is None:
@@ -88,6 +108,9 @@ def run(ns: argparse.Namespace) -> int:
         for path in demos:
             print(f"  {paint.name(f'{path.stem:<{width}}')}  {_demo_summary(path)}")
         print(f"\nrun one:  {PROG} demo {demos[0].stem.partition('_')[0]}")
+        notebook = folder / NOTEBOOK
+        if notebook.is_file():
+            print(f"the tutorial notebook (open it in Jupyter or upload it to Colab): {notebook}")
         return 0
     path = _find_demo(ns.name, demos)
     # NOTE: the demo writes its files itself, so they are not staged; a folder created for it

@@ -1,5 +1,5 @@
-"""`chainrule train DATASET [options]`: train an MLP on a built-in 2-D dataset; with --out, save
-the model and its pictures."""
+"""`chainrule train DATASET [options]`: train an MLP on a built-in 2-D dataset, and say so when it
+did not learn; with --out, save the model, its pictures and the training replay page."""
 
 from __future__ import annotations
 
@@ -15,11 +15,29 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from pathlib import Path
 
+    import nn
+
 DATASETS = ("moons", "circles", "xor", "spiral", "blobs")
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
 MAX_WIDTH, MAX_LAYERS = 256, 8  # pure-Python training beyond this takes hours, not seconds
 MAX_EPOCHS, MIN_SAMPLES, MAX_SAMPLES = 100_000, 4, 10_000
-FILES = ("model.json", "history.png", "boundary.png", "grad_norms.png", "network.svg")
+FILES = ("model.json", "history.png", "boundary.png", "grad_norms.png", "network.svg",
+         "replay.html")
+
+# The training replay (replay.html) keeps one epoch in `every`, chosen so that the page stays
+# small and the recording quick: at most REPLAY_FRAMES frames besides the first and the last
+# (each frame evaluates the model on its whole boundary grid: some seven epochs' worth of work
+# on 100 points), and at most REPLAY_BYTES of frames. With the network diagram and the points on
+# top, the page stays under ~2 MB for networks up to --hidden 32,32 (a wider one's diagram
+# alone can weigh more).
+REPLAY_FRAMES = 50
+REPLAY_BYTES = 1_400_000
+REPLAY_RESOLUTION = 30  # the boundary grid's side, in cells (the page smooths it)
+NUMBER_CHARS = 11  # the longest number a frame holds, with its comma: "-1.234e-05,"
+
+# When training did not work (see `trouble`): an accuracy within this share of the way from
+# chance to 100% still counts as chance level (55% for two balanced classes).
+CHANCE_MARGIN = 0.1
 
 def _hidden(text: str) -> list[int]:
     """"16,16" -> [16, 16]; "" -> [] (no hidden layer: a linear model)."""
@@ -88,7 +106,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--samples", default="100", metavar="N", help="points in the dataset "
                    "(default 100)")
     p.add_argument("--out", metavar="DIR", help="write model.json, history.png, "
-                   "boundary.png, grad_norms.png and network.svg into DIR")
+                   "boundary.png, grad_norms.png, network.svg and the training replay page "
+                   "replay.html into DIR")
     return p
 
 
@@ -119,20 +138,100 @@ def run(ns: argparse.Namespace) -> int:
             out.discard()  # does nothing once the files are in place
 
 
-def _train_and_save(dataset: str, hidden: list[int], activation: str, epochs: int, lr: float,
-                    seed: int, samples: int, out: OutDir | None) -> int:
-    import nn  # NOTE: here, never at module level: autograd does not depend on nn
+def make_dataset(name: str, samples: int, seed: int) -> tuple[list, list]:
+    """The built-in dataset `name` with exactly `samples` points (spiral's 3 arms split them as
+    evenly as they can: 100 is 34 + 33 + 33)."""
     from nn import datasets
 
     makers: dict[str, Callable[[], tuple[list, list]]] = {
         "moons": lambda: datasets.moons(n=samples, seed=seed),
         "circles": lambda: datasets.circles(n=samples, seed=seed),
         "xor": lambda: datasets.xor(n=samples, seed=seed),
-        "spiral": lambda: datasets.spiral(n_per_class=max(1, samples // 3), classes=3,
-                                          seed=seed),
+        "spiral": lambda: datasets.spiral(n=samples, classes=3, seed=seed),
         "blobs": lambda: datasets.blobs(n=samples, centers=3, seed=seed),
     }
-    X, y = makers[dataset]()
+    return makers[name]()
+
+
+def frame_bytes(model: nn.Module, points: int, resolution: int) -> int:
+    """An upper bound on the bytes one frame adds to the replay page of `model` trained on
+    `points` points: its boundary grid (one byte per cell, as base64: 4 characters per 3 bytes),
+    two numbers per weight and per bias (the value and its gradient, each at most
+    NUMBER_CHARS), a status letter per neuron, the indices of the misclassified points (all of
+    them, at worst), and its few keys."""
+    from nn.draw_network import network_layers
+
+    layers = network_layers(model)
+    neurons = sum(len(layer) for layer in layers)
+    weights = sum(len(neuron.w) for layer in layers for neuron in layer)
+    grid = 4 * -(-resolution ** 2 // 3)
+    wrong = points * (len(str(points - 1)) + 1)
+    return grid + 2 * (weights + neurons) * NUMBER_CHARS + neurons + wrong + 200
+
+
+def replay_every(epochs: int, model: nn.Module, points: int,
+                 resolution: int = REPLAY_RESOLUTION) -> int:
+    """Record one epoch in this many: at most REPLAY_FRAMES frames and REPLAY_BYTES of them,
+    with the smallest round step that allows it (1, 2, 5, 10, 20, 50, ...), so that the slider
+    reads epoch 0, 5, 10, ..."""
+    import math
+
+    needed = max(math.ceil(epochs / REPLAY_FRAMES),
+                 math.ceil(epochs * frame_bytes(model, points, resolution) / REPLAY_BYTES))
+    power = 1
+    while True:
+        for step in (power, 2 * power, 5 * power):
+            if step >= needed:
+                return step
+        power *= 10
+
+
+def trouble(history: nn.History, y: Sequence, lr: float, activation: str) -> str:
+    """Why this run did not learn, in words (what went wrong, a newline, its likely cause and
+    what to try), or "" when it did learn.
+
+    It did not learn when the last epoch's loss is not below the first one's, or when the
+    training accuracy is at chance level: no better (give or take CHANCE_MARGIN) than always
+    answering the most common class. The likely cause follows from the loss curve: a loss that
+    never fell, or jumped above twice its first value on the way, is the mark of steps too
+    large; a loss that fell a little, smoothly, of steps too small or too few.
+    """
+    from collections import Counter
+
+    first, last, accuracy = history.loss[0], history.loss[-1], history.accuracy[-1]
+    chance = max(Counter(y).values()) / len(y)
+    at_chance = accuracy <= chance + CHANCE_MARGIN * (1.0 - chance)
+    fell = last < first
+    if fell and not at_chance:
+        return ""
+    if not fell:
+        what = (f"the loss did not fall: {first:.4f} after epoch 1, {last:.4f} after epoch "
+                f"{history.epochs}")
+    else:
+        what = (f"the model did not learn: its training accuracy, {accuracy:.1%}, is no better "
+                f"than chance (always answering the most common class gets {chance:.1%})")
+    peak = max(history.loss)
+    if fell and peak <= 2.0 * first:
+        why = ("The loss fell, but only a little and smoothly: the steps are too small or too "
+               f"few. Train longer (a larger --epochs) or try a larger --lr than {lr:g}.")
+    else:
+        jump = ""
+        if peak > 2.0 * first:
+            jump = (f" (here the loss jumped to {peak:.4g} at epoch "
+                    f"{history.loss.index(peak) + 1})")
+        dead = (" relu units pushed below zero for every point die (their gradient is 0) and "
+                "never recover;") if activation == "relu" else ""
+        why = ("This usually means the learning rate is too large: Adam's steps overshoot the "
+               f"minimum, so the loss jumps instead of falling{jump};{dead} try a smaller "
+               f"--lr, e.g. --lr {lr / 10:g}.")
+    return f"{what}.\n{why}"
+
+
+def _train_and_save(dataset: str, hidden: list[int], activation: str, epochs: int, lr: float,
+                    seed: int, samples: int, out: OutDir | None) -> int:
+    import nn  # NOTE: here, never at module level: autograd does not depend on nn
+
+    X, y = make_dataset(dataset, samples, seed)
     classes = len(set(y))
     outputs = 1 if classes == 2 else classes
     model = nn.MLP(len(X[0]), [*hidden, outputs], activation=activation, seed=seed)
@@ -146,15 +245,31 @@ def _train_and_save(dataset: str, hidden: list[int], activation: str, epochs: in
     shape = " -> ".join(str(n) for n in [len(X[0]), *hidden, outputs])
     print(f"{paint.bold('training')} MLP {shape} ({activation}) on {dataset}: {len(X)} points, "
           f"{classes} classes; {loss_name}, Adam lr {lr:g}, {epochs} epochs", flush=True)
+    recorder = None
+    if out is not None:  # frame 0, the untrained model; then one epoch in `every`
+        recorder = nn.TrainingRecorder(model, X, y, resolution=REPLAY_RESOLUTION,
+                                       every=replay_every(epochs, model, len(X)))
     try:
-        history = nn.fit(model, X, y, loss_fn, optimizer, epochs=epochs, seed=seed)
+        history = nn.fit(model, X, y, loss_fn, optimizer, epochs=epochs, seed=seed,
+                         on_epoch=recorder)
     except nn.TrainingDiverged as e:
         fail(f"{e} (try a smaller --lr than {lr:g})")
         return 1
     print(f"{paint.bold('done')}: loss {history.loss[-1]:.4f}, training accuracy "
           f"{history.accuracy[-1]:.1%} after {history.epochs} epochs ({history.stopped})")
+    problem = trouble(history, y, lr, activation)
+    if problem:  # it ran, so the exit status stays 0; but a student must not read it as fine
+        import textwrap
+
+        what, why = problem.split("\n")
+        print(textwrap.fill(f"{PROG}: warning: {what}", 100, subsequent_indent="  "),
+              file=sys.stderr)
+        print(textwrap.fill(why, 100, initial_indent="  ", subsequent_indent="  "),
+              file=sys.stderr)
     if out is None:
         return 0
+    if recorder.frames[-1].epoch != history.epochs:  # the last epoch is always shown
+        recorder.record(history.epochs, history.loss[-1])
 
     notes = []
 
@@ -175,6 +290,13 @@ def _train_and_save(dataset: str, hidden: list[int], activation: str, epochs: in
         except (GraphvizError, ValueError) as e:
             raise_a_stop_behind(e)
             notes.append(f"no network picture: {e}")
+        try:
+            written.append(nn.save_training_replay(
+                folder / "replay.html", recorder,
+                title=f"{dataset}: MLP {shape} ({activation}), Adam lr {lr:g}"))
+        except (GraphvizError, ValueError) as e:  # no `dot`, or a network too large to draw
+            raise_a_stop_behind(e)
+            notes.append(f"no training replay: {e}")
         return written
 
     for path in out.write(save):
@@ -182,5 +304,3 @@ def _train_and_save(dataset: str, hidden: list[int], activation: str, epochs: in
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     return 0
-
-

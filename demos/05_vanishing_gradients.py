@@ -19,6 +19,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from autograd import no_grad, render
+from autograd.draw import GraphvizMissingError
 from nn import MLP, SGD, datasets, draw_network, fit, mse_loss, plot_grad_norms
 from nn.plots import save_figure
 from nn.train import layer_grad_norms
@@ -101,7 +102,10 @@ print("Some units start dead (their bias is 0 and their inputs happen to make w.
 print("sample). A dead unit's own weights get zero gradient, so no step of its own revives it;")
 print("only a change in the layers below could.")
 print("The network picture greys out the dead units of the lr = 0.2 net.\n")
-written += render(draw_network(model, X=X), out_dir / "05_dead_relus_network",
-                  formats=("svg", "png"))
+try:  # the network picture needs Graphviz's `dot` program: without it, say how to get it
+    written += render(draw_network(model, X=X), out_dir / "05_dead_relus_network",
+                      formats=("svg", "png"))
+except GraphvizMissingError as e:
+    print(f"no picture 05_dead_relus_network: {e}")
 for path in written:
     print(f"wrote {path}")

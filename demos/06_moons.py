@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from autograd import render
+from autograd.draw import GraphvizMissingError
 from nn import (
     MLP,
     SGD,
@@ -58,8 +59,12 @@ written = [
     plot_history(history, out_dir / "06_moons_history.png"),
 ]
 # The weights it learned: blue positive, orange negative, width |w|; dead relu units greyed.
-written += render(draw_network(model, X=X), out_dir / "06_moons_network", formats=("svg", "png"))
-written.append(save_training_replay(out_dir / "06_moons_replay.html", recorder,
-                                    title="micrograd's moons, epoch by epoch"))
+try:  # these need Graphviz's `dot` program: without it, say how to get it and go on
+    written += render(draw_network(model, X=X), out_dir / "06_moons_network",
+                      formats=("svg", "png"))
+    written.append(save_training_replay(out_dir / "06_moons_replay.html", recorder,
+                                        title="micrograd's moons, epoch by epoch"))
+except GraphvizMissingError as e:
+    print(f"no network picture 06_moons_network nor replay 06_moons_replay: {e}")
 for path in written:
     print(f"wrote {path}")

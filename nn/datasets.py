@@ -7,7 +7,7 @@ state, so the same arguments always give the same points and a different seed gi
     moons     two interleaving half circles          (like sklearn's make_moons)
     circles   a small circle inside a big one        (like sklearn's make_circles)
     xor       four clusters, the label is the XOR of the signs
-    spiral    k spiral arms                          (the CS231n spiral)
+    spiral    k spiral arms                          (the CS231n spiral; n per arm or in all)
     blobs     Gaussian blobs around random centers   (like sklearn's make_blobs)
     digits    the 8x8 handwritten digits shipped with scikit-learn (needs `chainrule[digits]`)
 
@@ -212,34 +212,45 @@ def xor(
 
 
 def spiral(
-    n_per_class: int = 100,
+    n_per_class: int | None = None,
     classes: int = 3,
     noise: float = 0.2,
     seed: int = 0,
     *,
+    n: int | None = None,
     shuffle: bool = True,
 ) -> tuple[list[list[float]], list[int]]:
     """k spiral arms winding out of the origin (the CS231n spiral, k = `classes`).
 
-    Arm j (label j) has `n_per_class` points; its i-th point, with r running evenly over [0, 1]
-    and t evenly over [4j, 4(j + 1)] (both ends included), is
+    Give the size as `n_per_class` points per arm (100 by default), or as `n` points in all,
+    split over the arms as evenly as possible (the first arms take the remainder: n=100 over 3
+    arms is 34, 33, 33). Arm j (label j) of m points: its i-th point, with r running evenly
+    over [0, 1] and t evenly over [4j, 4(j + 1)] (both ends included), is
 
         (r sin t', r cos t')    where t' = t + noise * N(0, 1)
 
     so here the noise is an angle in radians, and every point stays at its radius r.
     """
     fn = "spiral"
-    n_per_class = _int(fn, "n_per_class", n_per_class, 1, "points per arm, e.g. n_per_class=100")
+    if n is not None and n_per_class is not None:
+        raise TypeError("spiral: give n_per_class (points per arm) or n (points in all), "
+                        "not both")
     classes = _int(fn, "classes", classes, 2, "the number of arms, e.g. classes=3")
+    if n is None:
+        per_arm = 100 if n_per_class is None else n_per_class
+        per_arm = _int(fn, "n_per_class", per_arm, 1, "points per arm, e.g. n_per_class=100")
+        counts = [per_arm] * classes
+    else:
+        counts = _split(_int(fn, "n", n, 1, "the number of points in all, e.g. n=300"), classes)
     noise = _float(fn, "noise", noise, 0.0, "the std of the angle's noise in radians, e.g. 0.2")
     rng = _seed(fn, seed)
     shuffle = _bool(fn, "shuffle", shuffle)
 
     X: list[list[float]] = []
     y: list[int] = []
-    radii = _linspace(0.0, 1.0, n_per_class)
-    for j in range(classes):
-        angles = _linspace(4.0 * j, 4.0 * (j + 1), n_per_class)
+    for j, k in enumerate(counts):
+        radii = _linspace(0.0, 1.0, k)
+        angles = _linspace(4.0 * j, 4.0 * (j + 1), k)
         for r, t in zip(radii, angles):
             t += noise * rng.gauss(0.0, 1.0)
             X.append([r * math.sin(t), r * math.cos(t)])

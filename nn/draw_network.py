@@ -1,10 +1,10 @@
 """`draw_network`: a model as neurons and weight edges, in the style of TensorFlow Playground.
 
 Reading the picture: inputs on the left, one column per layer, one edge per weight w[j][i]
-(from input i to neuron j). The edge's colour is the sign (blue positive, orange negative) and
-its width is |w| / max|w|, so the strongest connection is the widest line. Each neuron shows
-its bias. With `show="grads"` the same picture shows dL/dw and dL/db instead: where backward
-would move the weights, and how hard.
+(from input i to neuron j). The edge's colour is the sign (blue positive, orange negative: the
+Okabe-Ito blue and vermillion, apart for the colour-blind) and its width is |w| / max|w|, so the
+strongest connection is the widest line. Each neuron shows its bias. With `show="grads"` the
+same picture shows dL/dw and dL/db instead: where backward would move the weights, and how hard.
 
 Given a batch `X`, units that do not learn from that batch are marked:
 
@@ -35,14 +35,20 @@ from autograd.draw import (
 )
 from nn.layers import ACTIVATIONS, MLP, Layer, Neuron
 from nn.module import Module
+from nn.train import as_rows
 
 if TYPE_CHECKING:
     import graphviz
 
 SHOWS = ("weights", "grads")
-POSITIVE = "#0877bd"  # blue, as TF Playground
-NEGATIVE = "#f59322"  # orange
-ZERO = "#bbbbbb"  # an exact 0 has no sign
+# Blue positive, orange negative, as TF Playground, in the Okabe-Ito palette's blue and
+# vermillion (its darker orange: Okabe-Ito's own orange #E69F00 has only 2:1 contrast on white):
+# apart for the colour-blind, and dark enough that the faintest edge keeps WCAG's 3:1 contrast
+# for graphics on the white page (at MIN_OPACITY: blue 4.0:1, vermillion 3.2:1, grey 3.4:1).
+POSITIVE = "#0072b2"  # Okabe-Ito blue
+NEGATIVE = "#d55e00"  # Okabe-Ito vermillion
+ZERO = "#767676"  # an exact 0 has no sign
+MIN_OPACITY = 0.85  # of the weakest edge; the strongest is opaque
 DEAD_FILL = "#cfcfcf"
 SATURATED_BORDER = "#d62728"
 MIN_WIDTH, MAX_WIDTH = 0.4, 6.0  # pen widths (points) of the weakest and the strongest edge
@@ -86,23 +92,24 @@ def edge_style(value: float, largest: float) -> tuple[str, float]:
     """(colour, pen width) of an edge carrying `value`.
 
     The colour's hue is the sign (#rrggbb of POSITIVE, NEGATIVE or ZERO) and its opacity (the
-    two extra hex digits, #rrggbbaa) grows with |value| from 35% to 100%, so weak edges fade
-    into the background; the width grows linearly from MIN_WIDTH (value 0) to MAX_WIDTH
+    two extra hex digits, #rrggbbaa) grows with |value| from MIN_OPACITY to 100%, so weak edges
+    recede a little yet stay readable on a projector (3:1 contrast on white at the faintest);
+    the width, the main cue, grows linearly from MIN_WIDTH (value 0) to MAX_WIDTH
     (|value| == largest).
     """
     hue = POSITIVE if value > 0 else NEGATIVE if value < 0 else ZERO
-    share = abs(value) / largest if largest > 0 else 0.0
-    alpha = round(255 * (0.35 + 0.65 * share))
+    share = min(1.0, abs(value) / largest) if largest > 0 else 0.0
+    alpha = round(255 * (MIN_OPACITY + (1.0 - MIN_OPACITY) * share))
     return f"{hue}{alpha:02x}", round(MIN_WIDTH + (MAX_WIDTH - MIN_WIDTH) * share, 2)
 
 
-def _check_batch(X: object, nin: int) -> list[Sequence[float]]:
-    if isinstance(X, (str, bytes)) or not isinstance(X, Sequence) or len(X) == 0:
-        raise ValueError("X must be a non-empty list of samples (each a list of numbers)")
-    for k, x in enumerate(X):
-        if isinstance(x, (str, bytes)) or not isinstance(x, Sequence) or len(x) != nin:
-            raise ValueError(f"X[{k}] must be a list of {nin} numbers, got {x!r}")
-    return list(X)
+def _check_batch(X: object, nin: int) -> list[list[float]]:
+    """X (a list, a tuple or a numpy array of rows) as lists of numbers, `nin` in each row."""
+    rows = as_rows(X)
+    for k, x in enumerate(rows):
+        if len(x) != nin:
+            raise ValueError(f"X[{k}] must be a list of {nin} numbers, got {len(x)} numbers")
+    return rows
 
 
 def unit_status(model: Module, X: Sequence[Sequence[float]]) -> list[list[str]]:
@@ -219,7 +226,8 @@ def draw_network(
 
     show: "weights" draws each weight w (colour = sign, width = |w| / max|w|) and each neuron's
         bias; "grads" draws dL/dw and dL/db, the `.grad` that the last backward pass left.
-    X: a batch of inputs; when given, dead and saturated units are marked (see the module doc).
+    X: a batch of inputs (a list, a tuple or a numpy array of rows); when given, dead and
+        saturated units are marked (see the module doc).
     edge_labels: write each edge's number on it; None means only for small models
         (at most EDGE_LABEL_LIMIT weights), where the labels stay readable.
     legend: add the key (colours, widths, the largest value, counts of marked units) below.

@@ -19,14 +19,27 @@ from typing import TYPE_CHECKING, Any
 from autograd import Value, no_grad
 from autograd.files import write_atomically
 from nn.module import Module
-from nn.train import History, decision_threshold
+from nn.train import History, as_samples, decision_threshold
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 INSTALL_MATPLOTLIB = "plotting needs matplotlib: pip install 'chainrule[plots]'"
-CLASS_COLOURS = ["#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-                 "#7f7f7f", "#bcbd22", "#17becf"]  # class 0 orange, class 1 blue, as draw_network
+# Class colours: the Okabe-Ito palette (Okabe & Ito, "Color Universal Design", 2008), chosen to
+# stay apart for the colour-blind too (deuteranopia, protanopia). Class 0 is vermillion and class
+# 1 blue, the negative and positive of draw_network; class k takes CLASS_COLOURS[k % 8].
+CLASS_COLOURS = ["#d55e00", "#0072b2", "#009e73", "#e69f00", "#cc79a7", "#56b4e9", "#f0e442",
+                 "#000000"]
+# ... and a marker shape per class (matplotlib's codes), so that no class is told by its colour
+# alone: circle, square, triangle up, diamond, triangle down, plus, cross, star, triangle left,
+# triangle right. Class k takes CLASS_MARKERS[k % 10].
+CLASS_MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "<", ">"]
+MISCLASSIFIED_RING = "#000000"
+
+
+def class_style(k: int) -> tuple[str, str]:
+    """(colour, marker) of class number k."""
+    return CLASS_COLOURS[k % len(CLASS_COLOURS)], CLASS_MARKERS[k % len(CLASS_MARKERS)]
 
 
 class MatplotlibMissingError(ImportError):
@@ -71,13 +84,13 @@ def plot_history(history: History, path: str | os.PathLike, title: str = "") -> 
     epochs = range(1, history.epochs + 1)
     fig = _figure(9.0, 3.4)
     loss_ax, acc_ax = fig.subplots(1, 2)
-    loss_ax.plot(epochs, history.loss, color="#0877bd", lw=2)
+    loss_ax.plot(epochs, history.loss, color=CLASS_COLOURS[1], lw=2)
     loss_ax.set(xlabel="epoch", ylabel="training loss", title="loss")
     positive = [v for v in history.loss if v > 0]
     if positive and max(positive) > 100 * min(positive):
         loss_ax.set_yscale("log")
     if history.accuracy:
-        acc_ax.plot(epochs, [100 * a for a in history.accuracy], color="#f59322", lw=2)
+        acc_ax.plot(epochs, [100 * a for a in history.accuracy], color=CLASS_COLOURS[0], lw=2)
         acc_ax.set_ylim(0, 102)
     acc_ax.set(xlabel="epoch", ylabel="training accuracy (%)", title="accuracy")
     for ax in (loss_ax, acc_ax):
@@ -145,6 +158,12 @@ def class_index(label: float, y: Sequence) -> int:
     return (1 if label > 0 else 0) if any(t == -1 for t in y) else int(label)
 
 
+def class_indices(y: Sequence) -> list[int]:
+    """`class_index` of every label of y, looking for a -1 once rather than once per label."""
+    plus_minus_one = any(t == -1 for t in y)
+    return [(1 if t > 0 else 0) if plus_minus_one else int(t) for t in y]
+
+
 def grid_scores(
     model: Module, bounds: tuple[float, float, float, float], resolution: int, score: Callable
 ) -> list[list[float]]:
@@ -165,42 +184,37 @@ def data_bounds(X: Sequence[Sequence[float]], pad: float = 0.25) -> tuple[float,
     return (min(x0) - pad * w0, max(x0) + pad * w0, min(x1) - pad * w1, max(x1) + pad * w1)
 
 
-def _check_2d(model: Module, X: Sequence, y: Sequence) -> None:
+def _check_2d(model: Module, X: object, y: object) -> tuple[list[list[float]], list]:
+    """(X, y) as lists (from lists, tuples or numpy arrays), checked: 2-D points, as many as y."""
     if getattr(model, "nin", None) != 2:
         raise ValueError("a decision boundary is drawn for models with 2 inputs (points in a "
                          f"plane); this one takes {getattr(model, 'nin', '?')}")
-    if len(X) != len(y) or not X:
-        raise ValueError(f"X and y must be non-empty and equally long, got {len(X)} and {len(y)}")
+    X, y = as_samples(X, y)
     if any(len(p) != 2 for p in X):
         raise ValueError("every point of X must have 2 coordinates")
+    return X, y
 
 
-def plot_decision_boundary(
+def decision_boundary_figure(
     model: Module,
     X: Sequence[Sequence[float]],
     y: Sequence,
-    path: str | os.PathLike,
     resolution: int = 120,
     title: str = "",
-) -> Path:
-    """The regions a 2-input classifier assigns to each class, with the data on top, as a PNG.
-
-    One output: the background shades the signed margin (orange: class 0 or -1, blue: class 1
-    or +1; darker is more confident) and a black line marks the boundary, margin = 0. Several
-    outputs: each region takes its predicted class's colour. Points are coloured by their true
-    class; misclassified ones are ringed in red. The title gives the accuracy.
-    """
-    _check_2d(model, X, y)
+) -> Figure:
+    """The figure `plot_decision_boundary` saves (see there), for a caller that wants to add to
+    it or show it in a notebook."""
+    X, y = _check_2d(model, X, y)
     if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
         raise ValueError(f"resolution must be an int >= 2, got {resolution!r}")
     score, n_outputs = class_scorer(model)
     bounds = data_bounds(X)
     grid = grid_scores(model, bounds, resolution, score)
     with no_grad():
-        point_scores = [score(model(list(p))) for p in X]
+        point_scores = [score(model(p)) for p in X]
     one_output = n_outputs == 1
     predicted = [int(s > 0) for s in point_scores] if one_output else point_scores
-    truth = [class_index(t, y) for t in y]
+    truth = class_indices(y)
     wrong = [p for p, t, c in zip(X, truth, predicted) if t != c]
 
     from matplotlib.colors import LinearSegmentedColormap, ListedColormap
@@ -219,17 +233,41 @@ def plot_decision_boundary(
                    linewidths=1.2)
     else:
         k = n_outputs
-        cmap = ListedColormap([CLASS_COLOURS[c % len(CLASS_COLOURS)] for c in range(k)])
+        cmap = ListedColormap([class_style(c)[0] for c in range(k)])
         ax.imshow(grid, origin="lower", extent=extent, aspect="auto", cmap=cmap, vmin=-0.5,
                   vmax=k - 0.5, alpha=0.35, interpolation="nearest")
-    colours = [CLASS_COLOURS[c % len(CLASS_COLOURS)] for c in truth]
-    ax.scatter([p[0] for p in X], [p[1] for p in X], c=colours, s=28, edgecolors="black",
-               linewidths=0.6, zorder=3)
+    # one scatter per class: its colour AND its marker, so no class is told by colour alone
+    for c in sorted(set(truth)):
+        colour, marker = class_style(c)
+        points = [p for p, t in zip(X, truth) if t == c]
+        ax.scatter([p[0] for p in points], [p[1] for p in points], c=colour, marker=marker,
+                   s=34, edgecolors="black", linewidths=0.6, zorder=3, label=f"class {c}")
     if wrong:
-        ax.scatter([p[0] for p in wrong], [p[1] for p in wrong], s=110, facecolors="none",
-                   edgecolors="#d62728", linewidths=1.6, zorder=4, label="misclassified")
-        ax.legend(loc="lower right", fontsize=8)
+        ax.scatter([p[0] for p in wrong], [p[1] for p in wrong], s=130, facecolors="none",
+                   edgecolors=MISCLASSIFIED_RING, linewidths=1.6, zorder=4,
+                   label="misclassified")
+    ax.legend(loc="lower right", fontsize=8, framealpha=0.85)
     accuracy = 1 - len(wrong) / len(X)
     ax.set(xlim=extent[:2], ylim=extent[2:], xlabel="x0", ylabel="x1",
            title=title or f"decision boundary: {accuracy:.0%} of {len(X)} points right")
-    return save_figure(fig, path)
+    return fig
+
+
+def plot_decision_boundary(
+    model: Module,
+    X: Sequence[Sequence[float]],
+    y: Sequence,
+    path: str | os.PathLike,
+    resolution: int = 120,
+    title: str = "",
+) -> Path:
+    """The regions a 2-input classifier assigns to each class, with the data on top, as a PNG.
+
+    One output: the background shades the signed margin (vermillion: class 0 or -1, blue:
+    class 1 or +1; darker is more confident) and a black line marks the boundary, margin = 0.
+    Several outputs: each region takes its predicted class's colour. Points show their true
+    class by colour and marker shape together (`class_style`, the Okabe-Ito colours: readable
+    with colour blindness and in greyscale); misclassified ones are ringed. The title gives the
+    accuracy. X and y: lists, tuples or numpy arrays.
+    """
+    return save_figure(decision_boundary_figure(model, X, y, resolution, title), path)

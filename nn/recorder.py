@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from autograd import no_grad
 from nn.draw_network import network_layers, unit_status
 from nn.module import Module
-from nn.plots import class_index, class_scorer, data_bounds
-from nn.train import History, output_activation
+from nn.plots import class_indices, class_scorer, data_bounds
+from nn.train import History, as_labels, as_rows, output_activation
 
 
 def round_for_page(x: float) -> float:
@@ -47,9 +47,10 @@ class TrainingRecorder:
     """Records frames of a 2-input classifier's training, for `save_training_replay`.
 
     Call it as fit's `on_epoch(epoch, history)` hook, or call `record(epoch, loss)` from your
-    own loop. `every` keeps one epoch in `every` (the last one is always worth keeping: call
-    `record` yourself after an early stop if needed). `resolution` is the boundary grid's side.
-    The constructor records frame 0, the untrained model, unless `record_start=False`.
+    own loop. X and y: lists, tuples or numpy arrays. `every` keeps one epoch in `every` (the
+    last one is always worth keeping: call `record` yourself after an early stop if needed).
+    `resolution` is the boundary grid's side. The constructor records frame 0, the untrained
+    model, unless `record_start=False`.
     """
 
     def __init__(
@@ -65,12 +66,13 @@ class TrainingRecorder:
         if len(layers[0][0].w) != 2:
             raise ValueError("a training replay shows 2-input classifiers (points in a plane); "
                              f"this model takes {len(layers[0][0].w)} inputs")
-        if len(X) != len(y) or not X or any(len(p) != 2 for p in X):
+        X, y = as_rows(X), as_labels(y)  # from lists, tuples or numpy arrays alike
+        if len(X) != len(y) or any(len(p) != 2 for p in X):
             raise ValueError("X must be a non-empty list of 2-D points, as long as y")
         for name, value, least in (("resolution", resolution, 2), ("every", every, 1)):
             if isinstance(value, bool) or not isinstance(value, int) or value < least:
                 raise ValueError(f"{name} must be an int >= {least}, got {value!r}")
-        self.model, self.X, self.y = model, [list(map(float, p)) for p in X], list(y)
+        self.model, self.X, self.y = model, [[float(c) for c in p] for p in X], y
         self.resolution, self.every = resolution, every
         self.bounds = data_bounds(self.X)
         self.score, self.n_outputs = class_scorer(model)
@@ -109,7 +111,7 @@ class TrainingRecorder:
             predicted = [int(s > 0) for s in scores]
         else:
             predicted = scores
-        truth = [class_index(t, self.y) for t in self.y]
+        truth = class_indices(self.y)
         wrong = [i for i, (p, t) in enumerate(zip(predicted, truth)) if p != t]
         layers = network_layers(self.model)
         ws = [w for neurons in layers for neuron in neurons for w in neuron.w]

@@ -13,7 +13,7 @@ import random
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from numbers import Real
+from numbers import Integral, Real
 from typing import Protocol
 
 from autograd import Value, no_grad, pause_gc
@@ -48,6 +48,97 @@ class History:
     @property
     def epochs(self) -> int:
         return len(self.loss)
+
+
+# ---------------------------------------------------------------------------------------------
+# Samples: a list, a tuple or a numpy array of rows alike.
+#
+# NOTE: numpy is never imported. An array is read as any sequence is, through len() and
+# indexing, and its scalars are numbers (numpy registers them as numbers.Real / Integral). Each
+# number becomes a Python float or int at once: a float64 keeps its exact value, so an array and
+# the same rows as lists train bit for bit alike; and the training loop then runs on plain
+# Python numbers, not on numpy scalars (slower, and they would leak into every Value).
+
+
+def _is_sequence(x: object) -> bool:
+    """Has len() and indexing, and an order: a list, a tuple, an array; not text, a dict or a
+    0-d array (whose len() fails)."""
+    if isinstance(x, (str, bytes, dict)) or not hasattr(x, "__getitem__"):
+        return False
+    try:
+        len(x)
+    except TypeError:
+        return False
+    return True
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, Real) and not isinstance(x, bool)  # True is an int in Python
+
+
+def as_rows(X: object, what: str = "X") -> list[list]:
+    """The samples `X` as a list of rows, each a new list: X may be a list or a tuple of rows, a
+    numpy array, or anything with len() and indexing. Numbers become Python floats (ints and
+    numpy scalars alike); Values stay the Values they are. Raises ValueError naming the first
+    row that is not a sequence, TypeError naming the first entry that is not a number."""
+    if not _is_sequence(X) or len(X) == 0:
+        raise ValueError(f"{what} must be a non-empty list of samples (each a list of numbers), "
+                         f"got {_shown(X)}")
+    rows = []
+    for k in range(len(X)):
+        row = X[k]
+        if not _is_sequence(row):
+            hint = (" (for one number per sample, give rows of one: X.reshape(-1, 1) or "
+                    "[[x] for x in X])") if _is_number(row) else ""
+            raise ValueError(f"{what}[{k}] must be a list of numbers, got {_shown(row)}{hint}")
+        rows.append([_entry(row[i], f"{what}[{k}][{i}]") for i in range(len(row))])
+    return rows
+
+
+def _entry(x: object, where: str) -> float | Value:
+    if isinstance(x, Value):
+        return x
+    if not _is_number(x):
+        raise TypeError(f"{where} must be a number, got {type(x).__name__} {_shown(x)}")
+    return float(x)
+
+
+def as_labels(y: object, what: str = "y") -> list:
+    """The labels or targets `y` as a list, one per sample: y may be a list, a tuple or a 1-D
+    numpy array. Integers (numpy's too) become Python ints, other numbers floats; a row of
+    targets (multi-output regression) becomes a list of floats; anything else is passed on as
+    it is, for the loss to judge (a loss names what it expects)."""
+    if not _is_sequence(y):
+        raise ValueError(f"{what} must be a list of labels, one per sample, got {_shown(y)}")
+    labels = []
+    for k in range(len(y)):
+        t = y[k]
+        if isinstance(t, (bool, Value)):  # for the loss to judge: it refuses both
+            labels.append(t)
+        elif isinstance(t, Integral):
+            labels.append(int(t))
+        elif isinstance(t, Real):
+            labels.append(float(t))
+        elif _is_sequence(t) and not isinstance(t, (list, tuple)):  # a row of a 2-D array
+            labels.append([_entry(t[i], f"{what}[{k}][{i}]") for i in range(len(t))])
+        else:
+            labels.append(t)
+    return labels
+
+
+def as_samples(X: object, y: object, what: str = "X and y") -> tuple[list[list], list]:
+    """(rows, labels): `as_rows(X)` and `as_labels(y)`, checked to be equally long."""
+    rows, labels = as_rows(X), as_labels(y)
+    if len(rows) != len(labels):
+        raise ValueError(f"{what} must be non-empty and equally long, got {len(rows)} and "
+                         f"{len(labels)}")
+    return rows, labels
+
+
+def _shown(x: object) -> str:
+    """A short description of a bad argument: its repr, cut to one line of 60 characters."""
+    text = " ".join(repr(x).split())
+    return text if len(text) <= 60 else f"{text[:57]}..."
 
 
 def output_activation(model: Module) -> str:
@@ -155,6 +246,9 @@ def fit(
 ) -> History:
     """Train `model` on (X, y) and return its History.
 
+    X: the samples, a list or tuple of rows or a 2-D numpy array (scikit-learn's make_moons
+    output as it is); y: one label or target per sample, a list, a tuple or a 1-D array.
+
     Each step: forward a batch, loss = loss_fn(outputs, targets) (+ l2 * sum(p^2)), zero the
     grads, backward, optimizer.step(). `batch_size=None` uses all samples every step. Stops after
     `epochs`, when the epoch's loss <= `target_loss`, or after `patience` epochs without
@@ -169,8 +263,7 @@ def fit(
     Python's cyclic garbage collector is paused during training (`autograd.pause_gc`) and
     restored afterwards: it would re-walk every live node of each step's graph for nothing.
     """
-    if len(X) != len(y) or not X:
-        raise ValueError(f"X and y must be non-empty and equally long, got {len(X)} and {len(y)}")
+    X, y = as_samples(X, y)
     _check_arguments(epochs=epochs, batch_size=batch_size, patience=patience, seed=seed, l2=l2,
                      min_delta=min_delta, target_loss=target_loss)
     size = batch_size or len(X)
@@ -247,7 +340,9 @@ def fit(
 
 def evaluate(model: Module, X: Sequence[Sequence[float]], y: Sequence) -> float:
     """Accuracy of `model` on (X, y), computed under no_grad (no graph is built), with the
-    same rule as `fit`'s accuracy (`predictions_match` at `decision_threshold(model)`)."""
+    same rule as `fit`'s accuracy (`predictions_match` at `decision_threshold(model)`).
+    X and y: lists, tuples or numpy arrays, as for `fit`."""
+    X, y = as_samples(X, y)
     with no_grad():
         outputs = [model(x) for x in X]
         return sum(predictions_match(outputs, y, decision_threshold(model))) / len(y)

@@ -29,11 +29,12 @@ from chainrule import cli
 
 SCRIPT = Path(sys.executable).parent / "chainrule"
 CLI_SOURCE = Path(cli.__file__)
-TRAIN = ["train", "moons", "--epochs", "2", "--hidden", "4", "--samples", "20"]
+TRAIN = ["train", "moons", "--epochs", "2", "--hidden", "4", "--samples", "20", "--lr", "0.2"]
 TRAIN_FOREVER = ["train", "moons", "--epochs", "100000"]  # never ends by itself in a test
 EXPLAIN = ["explain", "tanh(x*w + b)", "x=1", "w=2", "b=-1"]
 EXPLAIN_FILES = {"graph.svg", "graph.png", "steps.html"}
-TRAIN_FILES = {"model.json", "history.png", "boundary.png", "grad_norms.png", "network.svg"}
+TRAIN_FILES = {"model.json", "history.png", "boundary.png", "grad_norms.png", "network.svg",
+               "replay.html"}
 INTERRUPTED = "chainrule: error: interrupted\n"
 TERMINATED = "chainrule: error: terminated (SIGTERM)\n"
 STOPS = [("SIGINT", (130, INTERRUPTED)), ("SIGTERM", (143, TERMINATED))]  # signal, what it ends in
@@ -593,4 +594,4 @@ def test_train_without_graphviz_writes_everything_but_the_network_picture(tmp_pa
     result = run_cli(*TRAIN, "--out", str(out), env={"PATH": "/nonexistent"})
     assert result.returncode == 0, result.stderr
     assert "note: no network picture:" in result.stderr
-    assert set(everything_under(out)) == TRAIN_FILES - {"network.svg"}
+    assert set(everything_under(out)) == TRAIN_FILES - {"network.svg", "replay.html"}

@@ -92,6 +92,42 @@ def test_spiral_has_k_classes_of_n_each(n_per_class, classes, noise, seed):
 
 
 @settings(max_examples=40, deadline=None)
+@given(n=sizes, classes=st.integers(2, 7), noise=noises, seed=seeds)
+def test_spiral_with_a_total_gives_exactly_n_points_split_evenly_over_the_arms(
+    n, classes, noise, seed
+):
+    X, y = spiral(n=n, classes=classes, noise=noise, seed=seed)
+    check_shape(X, y, n, 2, range(min(n, classes)))
+    # the first arms take the remainder, as xor and blobs split theirs
+    assert [Counter(y)[j] for j in range(classes)] == [
+        n // classes + (1 if j < n % classes else 0) for j in range(classes)]
+
+
+@settings(max_examples=20, deadline=None)
+@given(n_per_class=st.integers(1, 40), classes=st.integers(2, 5), noise=noises, seed=seeds)
+def test_spiral_with_a_total_divisible_by_the_arms_is_the_same_data_as_per_arm(
+    n_per_class, classes, noise, seed
+):
+    assert spiral(n=n_per_class * classes, classes=classes, noise=noise, seed=seed) == spiral(
+        n_per_class, classes, noise, seed)
+
+
+def test_spiral_arms_of_unequal_length_each_run_from_the_centre_out():
+    X, y = spiral(n=10, classes=3, noise=0.0, shuffle=False)
+    assert y == [0] * 4 + [1] * 3 + [2] * 3
+    for j, start in ((0, 0), (1, 4), (2, 7)):
+        arm = X[start:start + y.count(j)]
+        assert math.hypot(*arm[0]) == 0.0 and math.hypot(*arm[-1]) == pytest.approx(1.0)
+
+
+def test_spiral_takes_points_per_arm_or_a_total_not_both():
+    with pytest.raises(TypeError, match="n_per_class .* or n .*, not both"):
+        spiral(10, n=30)
+    with pytest.raises(ValueError, match="spiral: n must be an int >= 1"):
+        spiral(n=0)
+
+
+@settings(max_examples=40, deadline=None)
 @given(n=sizes, centers=st.integers(1, 6), std=noises, dim=st.integers(1, 5), seed=seeds)
 def test_blobs_shape_and_class_sizes(n, centers, std, dim, seed):
     X, y = blobs(n, centers, std, seed, dim)

@@ -1,5 +1,7 @@
 """nn's pictures: draw_network's DOT and real renders, the matplotlib plots, Jupyter display."""
 
+import itertools
+import math
 import re
 import struct
 import subprocess
@@ -333,3 +335,142 @@ def test_legend_can_be_left_out():
     model = MLP(2, [2, 1], seed=0)
     assert "positive weight" in draw_network(model).source
     assert "positive weight" not in draw_network(model, legend=False).source
+
+
+# ---------------------------------------------------------------------------------------------
+# Colour: readable on white, and apart for the colour-blind (issue 12, item 8)
+#
+# The colour science, written out so a test failure can be checked by hand:
+#   sRGB byte -> linear light: c/255, then c/12.92 below 0.04045, else ((c+0.055)/1.055)^2.4
+#   WCAG 2 relative luminance  L = 0.2126 R + 0.7152 G + 0.0722 B  (linear light)
+#   WCAG 2 contrast of two colours  (L_light + 0.05) / (L_dark + 0.05); white has L = 1
+#   a colour with opacity a painted on white (SVG and PNG compositing, in sRGB bytes):
+#       a * c + (1 - a) * 255 per channel
+#   deuteranopia: Machado, Oliveira & Fernandes (2009), severity 1.0, on linear RGB
+#   perceived distance: CIE76 delta E, the Euclidean distance in CIELAB (D65 white)
+
+DEUTERANOPIA = ((0.367322, 0.860646, -0.227968),
+                (0.280085, 0.672501, 0.047413),
+                (-0.011820, 0.042940, 0.968881))
+# CIE76 delta E: about 2.3 is a just-noticeable difference; 15 keeps two classes apart at a
+# glance, on a projector. (The former palette had pairs at 3.1 and 7.3 for a deuteranope.)
+DISTINCT_DELTA_E = 15.0
+
+
+def channels(colour: str) -> tuple[list[int], float]:
+    """#rrggbb or #rrggbbaa -> the three bytes and the opacity in [0, 1]."""
+    assert re.fullmatch(r"#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?", colour), colour
+    rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    return rgb, int(colour[7:9], 16) / 255 if len(colour) == 9 else 1.0
+
+
+def linear(byte: float) -> float:
+    c = byte / 255
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def contrast_on_white(colour: str) -> float:
+    rgb, alpha = channels(colour)
+    painted = [alpha * c + (1 - alpha) * 255 for c in rgb]
+    r, g, b = (linear(c) for c in painted)
+    return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+
+
+def lab_as_deuteranope_sees(colour: str) -> tuple[float, float, float]:
+    rgb, _ = channels(colour)
+    lin = [linear(c) for c in rgb]
+    r, g, b = (min(1.0, max(0.0, sum(m * c for m, c in zip(row, lin)))) for row in DEUTERANOPIA)
+    xyz = (0.4124 * r + 0.3576 * g + 0.1805 * b, 0.2126 * r + 0.7152 * g + 0.0722 * b,
+           0.0193 * r + 0.1192 * g + 0.9505 * b)
+
+    def f(t: float) -> float:
+        return t ** (1 / 3) if t > 216 / 24389 else (24389 / 27 * t + 16) / 116
+
+    fx, fy, fz = (f(v / white) for v, white in zip(xyz, (0.95047, 1.0, 1.08883)))
+    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+
+def test_the_colour_science_of_these_tests_matches_known_values():
+    assert contrast_on_white("#000000") == pytest.approx(21.0)
+    assert contrast_on_white("#767676") == pytest.approx(4.54, abs=0.01)  # WCAG's AA grey
+    assert contrast_on_white("#00000000") == pytest.approx(1.0)  # fully transparent
+    # red and green collapse for a deuteranope, blue and orange stay apart
+    assert math.dist(lab_as_deuteranope_sees("#d62728"), lab_as_deuteranope_sees("#2ca02c")) < 10
+    assert math.dist(lab_as_deuteranope_sees("#0072b2"), lab_as_deuteranope_sees("#e69f00")) > 50
+
+
+def test_class_colours_stay_apart_for_a_deuteranope_and_each_class_has_its_own_marker():
+    from nn.plots import CLASS_COLOURS, CLASS_MARKERS
+
+    seen = [lab_as_deuteranope_sees(c) for c in CLASS_COLOURS]
+    for i, j in itertools.combinations(range(len(CLASS_COLOURS)), 2):
+        distance = math.dist(seen[i], seen[j])
+        assert distance >= DISTINCT_DELTA_E, (CLASS_COLOURS[i], CLASS_COLOURS[j], distance)
+    assert len(CLASS_MARKERS) >= 10 and len(set(CLASS_MARKERS)) == len(CLASS_MARKERS)
+    # classes 0..9 differ in colour or marker or both, and 0 and 1 in both
+    styles = {(CLASS_COLOURS[c % len(CLASS_COLOURS)], CLASS_MARKERS[c % len(CLASS_MARKERS)])
+              for c in range(10)}
+    assert len(styles) == 10
+
+
+def _scatter_styles(fig) -> dict[str, set]:
+    """The data points of a decision-boundary figure: face colour -> the marker paths used."""
+    from matplotlib.colors import to_hex
+
+    ax = fig.axes[0]
+    styles: dict[str, set] = {}
+    for collection in ax.collections:
+        faces = collection.get_facecolors()
+        if not len(faces) or not len(collection.get_offsets()):
+            continue  # the rings of misclassified points have no face
+        for path in collection.get_paths():
+            key = tuple(map(tuple, path.vertices.round(6)))
+            for face in faces:
+                styles.setdefault(to_hex(face), set()).add(key)
+    return styles
+
+
+@pytest.mark.parametrize("classes", [2, 3, 5])
+def test_the_decision_boundary_draws_each_class_with_its_colour_and_marker(classes):
+    from matplotlib.markers import MarkerStyle
+
+    from nn.plots import CLASS_COLOURS, CLASS_MARKERS, decision_boundary_figure
+
+    X, y = blobs(n=10 * classes, centers=classes, std=0.3, seed=1)
+    model = MLP(2, [4, 1 if classes == 2 else classes], seed=0)
+    styles = _scatter_styles(decision_boundary_figure(model, X, y, resolution=10))
+    for c in range(classes):
+        marker = MarkerStyle(CLASS_MARKERS[c]).get_path().transformed(
+            MarkerStyle(CLASS_MARKERS[c]).get_transform())
+        key = tuple(map(tuple, marker.vertices.round(6)))
+        assert key in styles[CLASS_COLOURS[c].lower()], f"class {c}"
+
+
+def test_every_edge_colour_draw_network_can_produce_has_3_to_1_contrast_on_white():
+    """The faintest edge, of either sign or of a zero, stays visible on a projector: WCAG's 3:1
+    for graphics, on the colour as painted (with its opacity) over the white page."""
+    from nn.draw_network import MAX_WIDTH, MIN_WIDTH, ZERO, edge_style
+
+    produced = set()
+    for value in [0.0] + [s * k / 200 for s in (1, -1) for k in range(0, 201)]:
+        colour, width = edge_style(value, 1.0)
+        assert MIN_WIDTH <= width <= MAX_WIDTH
+        produced.add(colour)
+    for largest in (0.0, 1e-300, 3.0):  # nothing to compare with: every edge the faintest
+        produced.add(edge_style(0.0, largest)[0])
+    assert any(c.startswith(ZERO) for c in produced)
+    worst = min(produced, key=contrast_on_white)
+    assert contrast_on_white(worst) >= 3.0, (worst, contrast_on_white(worst))
+    # every opacity between the faintest and full is reachable; check them all, both signs
+    alphas = {channels(c)[1] for c in produced}
+    for alpha_byte in range(round(255 * min(alphas)), 256):
+        for hue in (POSITIVE, NEGATIVE, ZERO):
+            colour = f"{hue}{alpha_byte:02x}"
+            assert contrast_on_white(colour) >= 3.0, colour
+
+
+def test_edges_still_fade_with_their_magnitude():
+    from nn.draw_network import edge_style
+
+    weak, strong = edge_style(0.01, 1.0), edge_style(1.0, 1.0)
+    assert channels(weak[0])[1] < channels(strong[0])[1] and weak[1] < strong[1]
