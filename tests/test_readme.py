@@ -25,8 +25,10 @@ def test_the_five_minute_walk_runs_and_prints_what_the_readme_says(tmp_path):
                          text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
-    assert lines[0] == "do/dn += do/do * do/dn = 1.0000 * 0.5000 = 0.5000  (n.grad = 0.5000)"
-    assert "do/dx1 += do/dv6 * dv6/dx1 = 0.5000 * -3.0000 = -1.5000  (x1.grad = -1.5000)" in lines
+    assert lines[0] == ("n.grad += o.grad × ∂o/∂n = 1.0000 × 0.5000 = 0.5000   "
+                        "(n.grad is now 0.5000)")
+    assert ("x1.grad += v1.grad × ∂v1/∂x1 = 0.5000 × -3.0000 = -1.5000   (x1.grad is now -1.5000)"
+            in lines)
     grads = [float(g) for g in lines[9].split()]  # after the 9 steps: x1, w1, x2, w2 grads
     assert grads == pytest.approx([-1.5, 1.0, 0.5, 0.0])
     assert "337 parameters" in run.stdout and lines[-1] == "1.0"
@@ -60,7 +62,7 @@ def test_the_explain_output_shown_is_what_explain_prints(tmp_path):
                          capture_output=True, text=True, timeout=120)
     shown = [line for block in blocks("text") for line in block.splitlines()]
     for line in shown:
-        if line[:2] in ("1.", "6."):
+        if line[:2] in ("1.", "8.") or line.startswith("The backward pass starts"):
             assert line in run.stdout, line
     for grad in re.findall(r"`(\w+\.grad = -?\d\.\d{4})`", README):
         assert grad in run.stdout
@@ -87,3 +89,35 @@ def test_every_picture_and_page_the_readme_links_exists():
 def test_every_demo_is_listed_in_the_readme():
     for script in sorted((ROOT / "demos").glob("[0-9][0-9]_*.py")):
         assert f"`{script.name}`" in README, script.name
+
+
+def pip_install_lines() -> list[str]:
+    """Every `pip install ...` the README shows, in its code blocks or its text."""
+    return re.findall(r"pip install [^`\n]*", README)
+
+
+def test_the_readme_has_a_with_pip_and_in_colab_section():
+    """How to get chainrule without the repository: pip (or a wheel), then `chainrule demo 01`,
+    and how to open the notebook; tests/test_packaging.py runs the same in a fresh venv."""
+    heading = re.search(r"^#+ [^\n]*\bpip\b[^\n]*\bColab\b[^\n]*$", README, re.M | re.I)
+    assert heading, "no heading naming pip and Colab"
+    section = README[heading.end():]
+    level = heading.group().index(" ")  # the section ends at the next heading as high
+    next_heading = re.search(rf"^#{{1,{level}}} ", section, re.M)
+    section = section[:next_heading.start()] if next_heading else section
+    assert "pip install" in section and "chainrule demo 01" in section
+    assert "tutorial.ipynb" in section  # where the notebook is, and how to open it
+    assert "chainrule demo" in section.replace("chainrule demo 01", "")  # the list shows its path
+
+
+def test_every_pip_install_in_the_readme_names_real_extras():
+    import tomllib
+
+    extras = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"])
+    lines = pip_install_lines()
+    assert lines
+    for line in lines:
+        for names in re.findall(r"(?:chainrule|\.)\[([^\]]*)\]", line):
+            unknown = {n.strip() for n in names.split(",")} - extras
+            assert not unknown, (line, unknown)
