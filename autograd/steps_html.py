@@ -22,6 +22,7 @@ from __future__ import annotations
 import html
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 from autograd.draw import (
@@ -34,10 +35,10 @@ from autograd.draw import (
     run_dot,
 )
 from autograd.files import write_atomically
-from autograd.graph import topological_order
 from autograd.html_page import asset, fill, inline_css, inline_js, inline_svg, script_json
-from autograd.trace import backward_steps, format_number, node_names
-from autograd.value import Value
+from autograd.snapshot import GraphSnapshot, graph_snapshot
+from autograd.trace import BackwardStep, backward_steps, format_number
+from autograd.value import RULES, Value
 
 TEMPLATE = "steps_page.html"
 SCRIPT = "steps.js"  # an ES module: mountSteps(data, root)
@@ -49,6 +50,90 @@ SHOWN_DECIMALS = 4
 def forms(x: float) -> dict[str, str]:
     """`x` written with each of the page's choices of decimals: {"2": "0.71", "4": "0.7071"}."""
     return {str(d): format_number(x, d) for d in DECIMALS}
+
+
+@dataclass(frozen=True)
+class FreshPass:
+    """One fresh backward pass of a graph, as every view of it shows it: its snapshot (order,
+    names, fan-out), its steps, and the grads it leaves (the root at 1, every other node the
+    sum of its contributions: what `root.backward()` gives when no earlier pass left anything).
+    """
+
+    snapshot: GraphSnapshot
+    steps: list[BackwardStep]
+    grads: dict[Value, float]
+
+
+def fresh_pass(root: Value, snapshot: GraphSnapshot | None = None) -> FreshPass:
+    """Run one fresh backward pass of `root` and record it, leaving every grad as it was.
+
+    NOTE: a page is a picture of the pass: writing one inside a training loop must not add a
+    second pass to the leaves' accumulated grads. So the grads are saved first and put back
+    after (also on an error), and the pass starts from 0 whatever earlier passes left.
+    """
+    snap = graph_snapshot(root) if snapshot is None else snapshot
+    snap.check_root(root, "fresh_pass")
+    earlier = [node.grad for node in snap.order]
+    try:
+        for node in snap.order:
+            node.grad = 0.0
+        steps = list(backward_steps(root, snapshot=snap))
+        grads = {node: node.grad for node in snap.order}
+    finally:
+        for node, grad in zip(snap.order, earlier):
+            node.grad = grad
+    return FreshPass(snap, steps, grads)
+
+
+def page_data(run: FreshPass) -> dict:
+    """The data the step-through JavaScript (steps.js) shows: every node and step, each number
+    and sentence in every choice of decimals. The static page embeds it; the live lab sends it.
+    """
+    snap = run.snapshot
+    index, names = snap.index, snap.names
+    edges_seen: dict[Value, int] = {}  # k: the step's place among its node's parents
+    step_records = []
+    for step in run.steps:
+        k = edges_seen.get(step.node, 0)
+        edges_seen[step.node] = k + 1
+        i = index[step.node]
+        step_records.append({
+            "node": i,
+            "parent": index[step.parent],
+            "edge": f"e{i}_{k}",
+            "sentence": {str(d): step.describe(d) for d in DECIMALS},
+            "received": step.received,
+            "fan_out": step.fan_out,
+            "grad": forms(step.parent_grad),
+            "local": forms(step.local_grad),
+            "upstream": forms(step.upstream),
+            "contribution": forms(step.contribution),
+            "value": step.contribution,  # the engine's number, for checking a student's answer
+            "rule": RULES.get(step.node.op, ""),
+        })
+    return {
+        "root": index[snap.root],
+        "root_name": snap.root_name,
+        "start": snap.start_sentence(),
+        "decimals": list(DECIMALS),
+        "shown_decimals": SHOWN_DECIMALS,
+        "drawn_decimals": 4,  # draw_dot writes format_number's default
+        "zero": forms(0.0),
+        "one": forms(1.0),
+        "nodes": [
+            {
+                "id": f"n{i}",
+                "name": names[node],
+                "op": node.op,
+                "leaf": not node.parents,
+                "data": forms(node.data),
+                "grad": forms(run.grads[node]),
+                "value": run.grads[node],
+            }
+            for i, node in enumerate(snap.order)
+        ],
+        "steps": step_records,
+    }
 
 
 def save_steps_html(
@@ -64,18 +149,15 @@ def save_steps_html(
 
     The page shows one fresh backward pass: what `root.backward()` computes when every grad
     starts at 0 (the root at 1), step i's sentence being `str(step)` of the i-th step of
-    `backward_steps(root)`.
-
-    NOTE: the graph's grads are left exactly as they were before the call. Running the steps
-    changes them, so they are saved first and put back after (also on an error): a page is a
-    picture of the pass, and writing one inside a training loop must not add a second pass
-    to the leaves' accumulated grads. Call `root.backward()` to get the grads themselves.
+    `backward_steps(root)`. The graph's grads are left exactly as they were (see `fresh_pass`);
+    call `root.backward()` to get the grads themselves.
 
     Refuses graphs of more than `max_nodes` Values or `max_edges` edges (ValueError), with
     `draw_dot`'s limits, before doing any work. Without Graphviz's `dot` program raises
-    `GraphvizMissingError`, which says how to install it. The file is written to a temporary
-    name in the same directory and then renamed, so an interrupted call never leaves half a
-    page.
+    `GraphvizMissingError`, which says how to install it; a `dot` that fails or runs past its
+    time limit raises `GraphvizError` / `GraphvizTimeoutError`. The file is written to a
+    temporary name in the same directory and then renamed, so an interrupted call never leaves
+    half a page.
     """
     if not isinstance(root, Value):
         raise TypeError(f"save_steps_html needs a Value, got {type(root).__name__}")
@@ -84,74 +166,25 @@ def save_steps_html(
         why="a step-through page of it would be unreadable and thousands of steps long. Step "
         "through a smaller piece (one neuron, one sample), or raise max_nodes / max_edges.",
     )
-    order = topological_order(root)
     if shutil.which("dot") is None:
         raise GraphvizMissingError(INSTALL_GRAPHVIZ)
-
-    earlier = [node.grad for node in order]
-    try:
-        for node in order:  # a fresh pass, whatever earlier passes left in the leaves
-            node.grad = 0.0
-        steps = list(backward_steps(root))
-        # this pass's grads: the last running sum each node received (the root starts at 1)
-        grads = dict.fromkeys(order, 0.0)
-        grads[root] = 1.0
-        for step in steps:
-            grads[step.parent] = step.parent_grad
-        for node in order:  # draw the boxes with this pass's grads, so each is wide enough
-            node.grad = grads[node]
-        svg = run_dot(draw_dot(root, rankdir, max_nodes=max_nodes, max_edges=max_edges), "svg")
-    finally:
-        for node, grad in zip(order, earlier):
-            node.grad = grad
-
-    index = {node: i for i, node in enumerate(order)}
-    names = node_names(order)
-    root_name = names[root]  # the name the sentences use for the output ("L" if unlabelled)
-    edges_seen: dict[Value, int] = {}  # k: the step's place among its node's parents
-    step_records = []
-    for step in steps:
-        k = edges_seen.get(step.node, 0)
-        edges_seen[step.node] = k + 1
-        i = index[step.node]
-        step_records.append({
-            "node": i,
-            "parent": index[step.parent],
-            "edge": f"e{i}_{k}",
-            "sentence": {str(d): step.describe(d) for d in DECIMALS},
-            "received": step.received,
-            "fan_out": step.fan_out,
-            "grad": forms(step.parent_grad),
-            "local": forms(step.local_grad),
-        })
-    data = {
-        "root": index[root],
-        "root_name": root_name,
-        "decimals": list(DECIMALS),
-        "shown_decimals": SHOWN_DECIMALS,
-        "drawn_decimals": 4,  # draw_dot writes format_number's default
-        "zero": forms(0.0),
-        "one": forms(1.0),
-        "nodes": [
-            {
-                "id": f"n{i}",
-                "name": names[node],
-                "op": node.op,
-                "data": forms(node.data),
-                "grad": forms(grads[node]),
-            }
-            for i, node in enumerate(order)
-        ],
-        "steps": step_records,
-    }
+    run = fresh_pass(root)  # the one walk of the graph: trace, picture and page share it
+    picture = draw_dot(root, rankdir, max_nodes=max_nodes, max_edges=max_edges,
+                       snapshot=run.snapshot, grads=run.grads)
+    data = page_data(run)
     if title is None:
-        title = f"Backpropagation through {root_name}, one chain-rule step at a time"
-    page = fill(
+        title = f"Backpropagation through {run.snapshot.root_name}, one chain-rule step at a time"
+    return write_atomically(path, steps_page(title, run_dot(picture, "svg").decode("utf-8"), data))
+
+
+def steps_page(title: str, svg: str, data: dict) -> str:
+    """The self-contained page: the template with the title, the SVG, the data, and the
+    package's steps.css and steps.js inlined."""
+    return fill(
         asset(__file__, TEMPLATE),
         TITLE=html.escape(title),
         CSS=inline_css(asset(__file__, STYLE)),
-        SVG=inline_svg(svg.decode("utf-8")),
+        SVG=inline_svg(svg),
         DATA=script_json(data),
         JS=inline_js(asset(__file__, SCRIPT)),
     )
-    return write_atomically(path, page)
