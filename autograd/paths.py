@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from autograd.graph import topological_order
-from autograd.trace import format_number, node_names
+from autograd.snapshot import graph_snapshot
+from autograd.trace import format_number
 from autograd.value import Value
 
 DEFAULT_LIMIT = 1000
@@ -40,20 +41,25 @@ class GradientPath:
     def __str__(self) -> str:
         return self.describe()
 
-    def describe(self, decimals: int = 4) -> str:
-        """The path as one sentence: its nodes, its local derivatives, and their product."""
-        route = " → ".join(self.names)
+    def describe(self, decimals: int = 4, *, ascii: bool = False) -> str:
+        """The path as one sentence: its nodes, its local derivatives, and their product.
+        `ascii`, for a terminal that cannot show ∂, × and →: `local(d wrt a)`, `*` and `->`."""
+        route = (" -> " if ascii else " → ").join(self.names)
         if not self.local_grads:
             return f"{route}: the output itself (no edge), share 1"
+        times = " * " if ascii else " × "
         factors = []
         for i, k in enumerate(self.operands):
             child, parent = self.names[i + 1], self.names[i]
-            twice = self.nodes[i + 1].parents.count(self.nodes[i]) > 1
-            factors.append(f"∂{child}/∂{parent}" + (f" ({_ordinal(k + 1)} operand)" if twice
-                                                     else ""))
-        numbers = " × ".join(format_number(g, decimals) for g in self.local_grads)
-        return (f"{route}: {' × '.join(factors)} = {numbers} = "
-                f"{format_number(self.product, decimals)}")
+            local = f"local({child} wrt {parent})" if ascii else f"∂{child}/∂{parent}"
+            if self.nodes[i + 1].parents.count(self.nodes[i]) > 1:
+                local += f" ({_ordinal(k + 1)} operand)"
+            factors.append(local)
+        product = format_number(self.product, decimals)
+        if len(factors) == 1:  # one edge: its local derivative is the whole share
+            return f"{route}: {factors[0]} = {product}"
+        numbers = times.join(format_number(g, decimals) for g in self.local_grads)
+        return f"{route}: {times.join(factors)} = {numbers} = {product}"
 
 
 def _ordinal(n: int) -> str:
@@ -87,9 +93,9 @@ def paths(root: Value, leaf: Value, limit: int = DEFAULT_LIMIT) -> list[Gradient
                         f"{type(root).__name__} and {type(leaf).__name__}")
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise ValueError(f"limit must be a positive int, got {limit!r}")
-    order = topological_order(root)
+    snapshot = graph_snapshot(root)  # the names the sentences, pictures and pages use
+    order, names = list(snapshot.order), snapshot.names
     total = count_paths(root, leaf, order)
-    names = node_names(order)
     if total > limit:
         edges = sum(len(node.parents) for node in order)
         raise ValueError(

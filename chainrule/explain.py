@@ -13,10 +13,10 @@ if TYPE_CHECKING:
     import argparse
     from pathlib import Path
 
-    from autograd.formula import Formula, Graph
-    from autograd.value import Value
+    from autograd.explanation import Explanation
 
 FILES = ("graph.svg", "graph.png", "steps.html")
+
 
 def parser() -> argparse.ArgumentParser:
     p = make_parser(
@@ -32,11 +32,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("values", metavar="NAME=VALUE", nargs="*", help="a value for each name")
     p.add_argument("--out", metavar="DIR", help="write graph.svg, graph.png and steps.html "
                    "(the step-through page) into DIR")
+    p.add_argument("--paths", metavar="NAME", action="append", default=[],
+                   help="also print every path from the input NAME to the output, the product "
+                   "of the local derivatives along each, and their sum (NAME's gradient); "
+                   "may be given more than once")
     return p
 
 
 def run(ns: argparse.Namespace) -> int:
-    from autograd.formula import FormulaError, build, parse, parse_assignments
+    from autograd.explanation import explain
+    from autograd.formula import FormulaError, parse, parse_assignments
 
     try:
         formula = parse(ns.expr)
@@ -44,14 +49,17 @@ def run(ns: argparse.Namespace) -> int:
         if any("=" not in v for v in ns.values):  # the shell split an unquoted formula
             e.message += f'  (put the formula in quotes: {PROG} explain "x * (y + 1)" x=2 y=3)'
         raise
-    graph = build(formula, parse_assignments(ns.values))
+    explanation = explain(formula, parse_assignments(ns.values))
+    for name in ns.paths:  # checked before any output: a typo is one line, exit 2
+        explanation.paths(name)
     out = OutDir.prepare(ns.out, FILES) if ns.out is not None else None
     _write_what_the_terminal_cannot_show_as_escapes()
     try:
-        _print_explanation(formula, graph)
+        _print_explanation(explanation)
+        for name in ns.paths:
+            _print_paths(explanation, name)
         if out is not None:
-            written = out.write(lambda folder: _draw_explanation(graph.root, formula.text,
-                                                                 folder))
+            written = out.write(lambda folder: _draw_explanation(explanation, folder))
             print()
             for path in written:
                 print(f"wrote {path}")
@@ -61,13 +69,11 @@ def run(ns: argparse.Namespace) -> int:
     return 0
 
 
-def _print_explanation(formula: Formula, graph: Graph) -> None:
-    from autograd.snapshot import graph_snapshot
-    from autograd.trace import backward_steps, format_number
+def _print_explanation(explanation: Explanation) -> None:
+    from autograd.trace import format_number
 
-    root = graph.root
-    snap = graph_snapshot(root)
-    steps = list(backward_steps(root, snapshot=snap))  # leaves the same grads as root.backward()
+    formula, graph, steps = explanation.formula, explanation.graph, explanation.steps
+    snap = explanation.run.snapshot
     ascii_only = not _can_show(sys.stdout, "∂×")
     paint = Paint(sys.stdout)
     rows = []
@@ -101,8 +107,8 @@ def _print_explanation(formula: Formula, graph: Graph) -> None:
     print(paint.bold("gradients") + paint.dim(f"  (how much {snap.root_name} changes per unit "
                                               "of each input)"))
     for name, leaf in graph.inputs.items():
-        value = format_number(leaf.grad)
-        print(f"  {paint.name(name)}.grad = {paint.sign(leaf.grad, value)}")
+        grad = explanation.grads[leaf]
+        print(f"  {paint.name(name)}.grad = {paint.sign(grad, format_number(grad))}")
     if not graph.inputs:
         print("  (no names in the formula: nothing to differentiate)")
 
@@ -125,12 +131,47 @@ def _can_show(stream: object, characters: str) -> bool:
     return True
 
 
-def _draw_explanation(root: Value, title: str, folder: Path) -> list[Path]:
-    from autograd.draw import draw_dot, render
-    from autograd.steps_html import save_steps_html
+def _print_paths(explanation: Explanation, name: str) -> None:
+    """Every path from the input `name` to the output, their sum, and what backprop saves."""
+    import textwrap
 
-    written = render(draw_dot(root), folder / "graph", formats=("svg", "png"))
-    written.append(save_steps_html(root, folder / "steps.html", title=title))
+    from autograd.trace import format_number
+
+    found = explanation.paths(name)
+    ascii_only = not _can_show(sys.stdout, "∂×→")
+    output = explanation.run.snapshot.root_name
+    paint = Paint(sys.stdout)
+    noun = "path" if len(found) == 1 else "paths"
+    print()
+    print(paint.bold(f"paths from {name} to {output}") + paint.dim(
+        f"  (the chain rule as a sum over paths: {len(found)} {noun}, each the product of the "
+        "local derivatives along it)"))
+    width = len(str(len(found)))
+    for i, path in enumerate(found, 1):
+        print(f"  {i:>{width}}. {path.describe(ascii=ascii_only)}")
+    total = sum(path.product for path in found)
+    grad = explanation.grads[explanation.graph.inputs[name]]
+    print(f"  sum of the products = {format_number(total)} = {name}.grad "
+          f"(the backward pass gives {format_number(grad)})")
+    edges = sum(len(node.parents) for node in explanation.run.snapshot.order)
+    factors = sum(len(path.local_grads) for path in found)
+    products = f"{len(found)} product{'s' if len(found) != 1 else ''}"
+    why = (f"The backward pass visited each of the graph's {edges} edges once; the sum over paths "
+           f"has {products} of {factors} local derivatives in all. Where paths share edges, "
+           "backprop multiplies each edge once and adds the shares where the paths meet.")
+    for line in textwrap.wrap(why, width=92):
+        print(paint.dim(f"  {line}"))
+
+
+def _draw_explanation(explanation: Explanation, folder: Path) -> list[Path]:
+    from autograd.draw import render
+    from autograd.files import write_atomically
+    from autograd.steps_html import steps_page
+
+    written = render(explanation.picture(), folder / "graph", formats=("svg", "png"))
+    svg = written[0].read_text(encoding="utf-8")  # the page shows the very same picture
+    page = steps_page(explanation.formula.text, svg, explanation.page_data())
+    written.append(write_atomically(folder / "steps.html", page))
     return written
 
 

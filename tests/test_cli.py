@@ -491,3 +491,31 @@ def test_a_reader_that_leaves_early_gets_no_traceback():
     process.stdout.close()  # as `| head` does once it has its lines
     _, err = process.communicate(timeout=60)
     assert process.returncode == 1 and b"Traceback" not in err and b"Exception" not in err
+
+
+def test_explain_paths_lists_every_path_and_their_sum():
+    result = run("explain", "tanh(x1*w1 + x2*w2 + b)", "x1=2", "x2=0", "w1=-3", "w2=1",
+                 "b=6.8813735870195432", "--paths", "x1")
+    assert result.returncode == 0, result.stderr
+    section = result.stdout.split("paths from x1 to L")[1]
+    assert "1 path," in section
+    assert "x1 → v1 → v3 → v4 → L: ∂v1/∂x1 × ∂v3/∂v1 × ∂v4/∂v3 × ∂L/∂v4 = " in section
+    assert "= -1.5000\n" in section and "sum of the products = -1.5000 = x1.grad" in section
+    assert "visited each of the graph's 9 edges once" in section
+
+
+def test_explain_paths_of_a_reused_node_add_up_to_its_gradient():
+    result = run("explain", "d = a*b + a", "a=3", "b=2", "--paths", "a", "--paths", "b")
+    assert result.returncode == 0, result.stderr
+    a_part, b_part = result.stdout.split("paths from a to d")[1].split("paths from b to d")
+    assert "2 paths" in a_part and "a → d: ∂d/∂a = 1.0000" in a_part
+    assert "sum of the products = 3.0000 = a.grad" in a_part
+    assert "1 path," in b_part
+
+
+def test_explain_paths_refuses_an_unknown_name_in_one_line_before_any_output():
+    # (a formula is a tree over its names, so its paths from x are x's uses: at most a few
+    # hundred in 2,000 characters, under the limit; tests/test_paths.py covers the refusal)
+    unknown = run("explain", "x*y", "x=1", "y=2", "--paths", "z")
+    assert unknown.returncode == 2 and "'z' is not an input" in unknown.stderr
+    assert unknown.stdout == "" and "Traceback" not in unknown.stderr
