@@ -100,6 +100,13 @@ def affine(
     return [_dot_node(weights, inputs, x_data, bias) for weights, bias in zip(rows, biases)]
 
 
+def weighted_sum(w_data: Sequence[float], x_data: Sequence[float], b: float) -> float:
+    """w1*x1 + ... + wn*xn + b on plain numbers: the forward value of every `dot` node, computed
+    here and only here, so a forward pass on floats (nn's `predict`) gives the very same bits.
+    NOTE: the products are added in order, starting from b (as `sum(..., b)` does)."""
+    return sum(map(mul, w_data, x_data), b)
+
+
 def dot_rows(
     rows: Sequence[Sequence[Value]], biases: Sequence[Value], xs: Sequence[Value],
     x_data: Sequence[float],
@@ -117,7 +124,7 @@ def dot_rows(
     constant_inputs_grads = () if inputs_are_values else (*x_data, 1.0)
     for weights, bias in zip(rows, biases):
         w_data = [w.data for w in weights]  # NOTE: faster than map(attrgetter('data'))
-        z = sum(map(mul, w_data, x_data), bias.data)
+        z = weighted_sum(w_data, x_data, bias.data)
         if inputs_are_values:  # d/dwi = xi, d/dxi = wi, d/db = 1
             out.append(_node(z, "dot", (*weights, *xs, bias), (*x_data, *w_data, 1.0)))
         else:  # inputs are constants: one tuple of local derivatives serves every row
@@ -136,7 +143,7 @@ def _dot_node(
     edges = [(w, x) for w, x in zip(weights, x_data) if type(w) is Value]
     edges += [(x, w) for x, w in zip(inputs, w_data) if type(x) is Value]
     edges += [(b, 1.0) for b in b_values]
-    z = sum(map(mul, w_data, x_data), b_data)
+    z = weighted_sum(w_data, x_data, b_data)
     return _node(z, "dot", tuple(e[0] for e in edges), tuple(e[1] for e in edges))
 
 

@@ -18,7 +18,8 @@ import random
 from collections.abc import Sequence
 
 from autograd import Value, affine, dot
-from autograd.nary import dot_rows, operands
+from autograd.nary import dot_rows, operands, weighted_sum
+from autograd.value import leaky_relu_of, relu_of, sigmoid_of, tanh_of
 from nn.module import Module
 
 # name -> how a neuron's pre-activation z becomes its output
@@ -29,6 +30,54 @@ ACTIVATIONS = {
     "sigmoid": Value.sigmoid,
     "linear": None,  # the output is z itself
 }
+
+# The same activations on plain floats, for `predict` (no graph): the very functions the Value
+# methods above compute their forward value with, so predict(x) == model(x).data to the bit.
+FLOAT_ACTIVATIONS = {
+    "relu": relu_of,
+    "leaky_relu": lambda x: leaky_relu_of(x, 0.01),  # Value.leaky_relu's default slope
+    "tanh": tanh_of,
+    "sigmoid": sigmoid_of,
+    "linear": None,
+}
+
+# A layer frozen for a forward pass on floats: each neuron's weights and bias as numbers, and the
+# activation on floats (None: linear). Read once, then used for as many inputs as needed.
+FrozenLayer = tuple[list[list[float]], list[float], object]
+
+
+def predict_rows(layers: Sequence[FrozenLayer], X: Sequence[Sequence[float]]) -> list[list[float]]:
+    """The forward pass on floats of frozen `layers` for every input row of X (already numbers):
+    the outputs of the last layer, one list per row. Builds no Value.
+
+    Neuron by neuron over all the rows (a column of numbers per neuron), which keeps the
+    Python overhead per number small; each number is still `weighted_sum` of its own row, as
+    in the dot node, then the same activation function.
+    """
+    if not X:
+        return []
+    rows: Sequence[Sequence[float]] = X
+    for weights, biases, act in layers:
+        columns = [[weighted_sum(w, x, b) for x in rows] for w, b in zip(weights, biases)]
+        if act is not None:
+            columns = [list(map(act, column)) for column in columns]
+        rows = list(zip(*columns))
+    return [list(row) for row in rows]
+
+
+def _plain_numbers(x: Sequence[Value | float], nin: int, what: str) -> Sequence[float]:
+    """An input row as the numbers a forward pass computes with, checked as `model(x)` checks
+    it (`nin` of them; a Value stands for its .data). A list of floats, the usual case, is
+    taken as it is, tested in C."""
+    if (type(x) is list and len(x) == nin and _ONLY_FLOATS.issuperset(map(type, x))
+            and all(map(math.isfinite, x))):
+        return x
+    _check_input_count(x, nin, what)
+    return operands(x, what)[1]
+
+
+_ONLY_FLOATS = frozenset({float})
+
 
 # Initialisation schemes, each a spread chosen so signals neither blow up nor die out:
 #   uniform: uniform between -1 and 1, micrograd's choice;
@@ -126,6 +175,16 @@ class Neuron(Module):
     def parameters(self) -> list[Value]:
         return [*self.w, self.b]
 
+    def predict(self, x: Sequence[float]) -> float:
+        """The forward pass on plain numbers, building no graph: equal to the bit to
+        `self(x).data` (it shares that arithmetic)."""
+        _check_input_count(x, self.nin, "this neuron")
+        (out,) = predict_rows([self._frozen()], [_plain_numbers(x, self.nin, "this neuron")])[0]
+        return out
+
+    def _frozen(self) -> FrozenLayer:
+        return [[w.data for w in self._w]], [self._b.data], FLOAT_ACTIVATIONS[self.activation]
+
     def config(self) -> dict[str, object]:
         return {"type": "Neuron", "nin": self.nin, "activation": self.activation,
                 "init": self.init}
@@ -190,6 +249,15 @@ class Layer(Module):
     def parameters(self) -> list[Value]:
         return [p for neuron in self.neurons for p in neuron.parameters()]
 
+    def predict(self, x: Sequence[float]) -> list[float]:
+        """The forward pass on plain numbers, building no graph: one float per neuron, equal to
+        the bit to the `.data` of `self(x)` (it shares that arithmetic)."""
+        return predict_rows([self._frozen()], [_plain_numbers(x, self.nin, "this layer")])[0]
+
+    def _frozen(self) -> FrozenLayer:
+        return ([[w.data for w in row] for row in self._rows], [b.data for b in self._biases],
+                FLOAT_ACTIVATIONS[self.activation])
+
     def config(self) -> dict[str, object]:
         return {"type": "Layer", "nin": self.nin, "nout": self.nout,
                 "activation": self.activation, "init": self.init}
@@ -248,6 +316,19 @@ class MLP(Module):
 
     def parameters(self) -> list[Value]:
         return [p for layer in self.layers for p in layer.parameters()]
+
+    def predict(self, x: Sequence[float]) -> float | list[float]:
+        """The forward pass on plain numbers, building no graph: a float for one output, else a
+        list of floats, equal to the bit to the `.data` of `self(x)` (it shares that
+        arithmetic). The fast path for decision boundaries and evaluation."""
+        (out,) = self.predict_batch([x])
+        return out
+
+    def predict_batch(self, X: Sequence[Sequence[float]]) -> list[float] | list[list[float]]:
+        """`[self.predict(x) for x in X]`, reading the weights once for all the rows."""
+        rows = [_plain_numbers(x, self.nin, "this MLP") for x in X]
+        outputs = predict_rows([layer._frozen() for layer in self._layers], rows)
+        return [out[0] for out in outputs] if self.nouts[-1] == 1 else outputs
 
     def config(self) -> dict[str, object]:
         return {"type": "MLP", "nin": self.nin, "nouts": list(self.nouts),

@@ -17,6 +17,7 @@ import math
 import os
 import reprlib
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 
 from autograd import Value
@@ -55,6 +56,14 @@ class Module:
         """Every trainable Value, in a stable order (layer by layer, neuron by neuron,
         weights then bias)."""
         return []
+
+    def predict(self, x: Sequence[float]) -> float | list[float]:
+        """The forward pass on plain numbers, building no graph (see nn.layers)."""
+        raise NotImplementedError(f"{type(self).__name__} has no predict")
+
+    def predict_batch(self, X: Sequence[Sequence[float]]) -> list:
+        """`[self.predict(x) for x in X]` (a model may do it faster, reading its weights once)."""
+        return [self.predict(x) for x in X]
 
     def zero_grad(self) -> None:
         """Set every parameter's grad to 0 (leaves accumulate across backward passes)."""

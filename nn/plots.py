@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from autograd import Value, no_grad
 from autograd.files import write_atomically
 from nn.module import Module
 from nn.train import History, as_samples, decision_threshold
@@ -134,21 +133,20 @@ def plot_grad_norms(
 
 
 def class_scorer(model: Module) -> tuple[Callable[[Any], float | int], int]:
-    """(score, n_outputs): how to read the model's output as a class, with the rule of
-    `nn.train.predictions_match`.
+    """(score, n_outputs): how to read the model's output (`predict`'s: a float, or a list of
+    floats) as a class, with the rule of `nn.train.predictions_match`.
 
     One output: score(out) is the signed margin: out - 0.5 for a sigmoid probability, else the
     output itself (a hinge score or a logit), so the class is 1 (or +1) where score > 0.
     Several outputs: score(out) is the index of the largest output, the predicted class.
     """
-    with no_grad():
-        first = model([0.0] * model.nin)
+    first = model.predict([0.0] * model.nin)
     if isinstance(first, list) and len(first) > 1:
-        return (lambda out: max(range(len(out)), key=lambda i: out[i].data)), len(first)
+        return (lambda out: max(range(len(out)), key=out.__getitem__)), len(first)
     threshold = decision_threshold(model)
 
-    def margin(out: Value | list[Value]) -> float:
-        return (out[0] if isinstance(out, list) else out).data - threshold
+    def margin(out: float | list[float]) -> float:
+        return (out[0] if isinstance(out, list) else out) - threshold
 
     return margin, 1
 
@@ -167,13 +165,20 @@ def class_indices(y: Sequence) -> list[int]:
 def grid_scores(
     model: Module, bounds: tuple[float, float, float, float], resolution: int, score: Callable
 ) -> list[list[float]]:
-    """score(model(x)) on a resolution x resolution grid over bounds (x0min, x0max, x1min,
-    x1max), row r at x1 = x1min + r*step; evaluated under no_grad (no graph is built)."""
+    """score(model.predict(x)) on a resolution x resolution grid over bounds (x0min, x0max,
+    x1min, x1max), row r at x1 = x1min + r*step (no graph is built)."""
+    outputs = model.predict_batch(grid_points(bounds, resolution))
+    return [[score(out) for out in outputs[r * resolution:(r + 1) * resolution]]
+            for r in range(resolution)]
+
+
+def grid_points(bounds: Sequence[float], resolution: int) -> list[list[float]]:
+    """The points of a resolution x resolution grid over bounds (x0min, x0max, x1min, x1max),
+    row by row from the bottom (smallest x1) up, each row from the smallest x0."""
     x0min, x0max, x1min, x1max = bounds
     xs = [x0min + (x0max - x0min) * c / (resolution - 1) for c in range(resolution)]
     ys = [x1min + (x1max - x1min) * r / (resolution - 1) for r in range(resolution)]
-    with no_grad():
-        return [[score(model([x, yv])) for x in xs] for yv in ys]
+    return [[x, yv] for yv in ys for x in xs]
 
 
 def data_bounds(X: Sequence[Sequence[float]], pad: float = 0.25) -> tuple[float, ...]:
@@ -210,8 +215,7 @@ def decision_boundary_figure(
     score, n_outputs = class_scorer(model)
     bounds = data_bounds(X)
     grid = grid_scores(model, bounds, resolution, score)
-    with no_grad():
-        point_scores = [score(model(p)) for p in X]
+    point_scores = [score(out) for out in model.predict_batch([list(p) for p in X])]
     one_output = n_outputs == 1
     predicted = [int(s > 0) for s in point_scores] if one_output else point_scores
     truth = class_indices(y)

@@ -15,10 +15,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from autograd import no_grad
 from nn.draw_network import network_layers, unit_status
 from nn.module import Module
-from nn.plots import class_indices, class_scorer, data_bounds
+from nn.plots import class_indices, class_scorer, data_bounds, grid_points
 from nn.train import History, as_labels, as_rows, output_activation
 
 
@@ -97,16 +96,9 @@ class TrainingRecorder:
 
     def record(self, epoch: int, loss: float | None = None) -> Frame:
         """Snapshot the model now, as the frame of `epoch`."""
-        x0min, x0max, x1min, x1max = self.bounds
-        n = self.resolution
-        cells = bytearray()
-        with no_grad():
-            for r in range(n):
-                x1 = x1min + (x1max - x1min) * r / (n - 1)
-                for c in range(n):
-                    x0 = x0min + (x0max - x0min) * c / (n - 1)
-                    cells.append(self.shade(self.score(self.model([x0, x1]))))
-            scores = [self.score(self.model(p)) for p in self.X]
+        grid = self.model.predict_batch(grid_points(self.bounds, self.resolution))
+        cells = bytes(self.shade(self.score(out)) for out in grid)
+        scores = [self.score(out) for out in self.model.predict_batch(self.X)]
         if self.n_outputs == 1:
             predicted = [int(s > 0) for s in scores]
         else:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from numbers import Integral, Real
 from typing import Protocol
 
-from autograd import Value, no_grad, pause_gc
+from autograd import Value, pause_gc
 from nn.losses import l2_penalty
 from nn.module import Module
 from nn.optim import StepRefused
@@ -158,9 +158,9 @@ def decision_threshold(model: Module) -> float:
 
 
 def predictions_match(
-    outputs: Sequence[Value | list[Value]], targets: Sequence, threshold: float = 0.0
+    outputs: Sequence[Value | float | list], targets: Sequence, threshold: float = 0.0
 ) -> list[bool]:
-    """Whether each output names the right class.
+    """Whether each output (a Value or a float, or a list of them) names the right class.
 
     Several outputs: the largest one is the predicted class index. One output: with +1/-1
     targets (hinge), its sign; with 0/1 targets, output > `threshold`, which is 0.0 for a score
@@ -170,13 +170,18 @@ def predictions_match(
     matches = []
     for out, target in zip(outputs, targets):
         if isinstance(out, list):
-            best = max(range(len(out)), key=lambda i: out[i].data)
-            matches.append(best == target)
+            numbers = [_number(o) for o in out]
+            matches.append(max(range(len(numbers)), key=numbers.__getitem__) == target)
         elif plus_minus_one:
-            matches.append((out.data > 0.0) == (target > 0))
+            matches.append((_number(out) > 0.0) == (target > 0))
         else:
-            matches.append((out.data > threshold) == (target == 1))
+            matches.append((_number(out) > threshold) == (target == 1))
     return matches
+
+
+def _number(out: Value | float) -> float:
+    """An output's number: a Value's data (a forward pass with a graph) or a float (predict)."""
+    return out.data if isinstance(out, Value) else out
 
 
 def layer_grad_norms(model: Module) -> list[float]:
@@ -339,10 +344,9 @@ def fit(
 
 
 def evaluate(model: Module, X: Sequence[Sequence[float]], y: Sequence) -> float:
-    """Accuracy of `model` on (X, y), computed under no_grad (no graph is built), with the
+    """Accuracy of `model` on (X, y), computed with `predict` (no graph is built), with the
     same rule as `fit`'s accuracy (`predictions_match` at `decision_threshold(model)`).
     X and y: lists, tuples or numpy arrays, as for `fit`."""
     X, y = as_samples(X, y)
-    with no_grad():
-        outputs = [model(x) for x in X]
-        return sum(predictions_match(outputs, y, decision_threshold(model))) / len(y)
+    outputs = model.predict_batch(X)
+    return sum(predictions_match(outputs, y, decision_threshold(model))) / len(y)
