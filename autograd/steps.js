@@ -3,29 +3,99 @@
 // autograd/steps_html.py pastes this module into the static page it saves; the live lab
 // serves the same file and calls mountSteps on data from its server. Python computes every
 // number and every sentence (in each decimal form offered); this module only chooses which to
-// show and where. It never computes a gradient.
+// show and where. It never computes a gradient: in a quiz it compares the number a student
+// typed with the engine's.
 //
-//   mountSteps(data, root)
+//   const view = mountSteps(data, root);   ...   view.destroy();   // before mounting again
 //
 // root: an element holding the graph's SVG (drawn by draw_dot) in a child of class
 // "steps-graph"; when data.svg is a string it is put there first. The controls, the sentence,
 // the table of grads and the printable list of every step are built inside root.
 //
-// data (see save_steps_html): {root, root_name, decimals: [2, 4], shown_decimals: 4,
-// drawn_decimals: 4, zero, one, nodes: [{id, name, op, data, grad}], steps: [{node, parent,
-// edge, sentence, received, fan_out, grad, local}]}. A number or a sentence is a "form": an
-// object {"2": text, "4": text} with one text per decimals, or a plain string (one form only).
+// data (see page_data in steps_html.py): {quiz, root, root_name, start, decimals: [2, 4],
+// shown_decimals: 4, drawn_decimals: 4, zero, one, nodes: [{id, name, op, leaf, data, grad,
+// value}], steps: [{node, parent, edge, sentence, received, fan_out, grad, local, upstream,
+// contribution, value, rule, question, hint: {upstream, local, upstream_name, local_name}}]}.
+// A number or a sentence is a "form": an object {"2": text, "4": text} with one text per
+// decimals, or a plain string (one form only). "value" is the engine's number itself.
+//
+// data.quiz: the page asks for each step's contribution before it shows it (see `accepts` for
+// the rule an answer is checked by), hints after a wrong answer, and scores; a leaf's final
+// gradient can be predicted. Printed, a quiz page is a worksheet without the answers.
 
 const SPEEDS = [["slow", 2500], ["normal", 1400], ["fast", 700], ["very fast", 300]];
 const GRAPH_TEXT = 11;  // draw_dot's node text size, in units of the SVG's viewBox, if unsaid
 const ZOOM_TEXT = { normal: 16, presenting: 22 };  // px: zoomed in, text this size
 const MAX_TEXT = { normal: 26, presenting: 34 };  // px: a tiny graph, fitted, grows no larger
 const MEASURED_SENTENCES = 6;  // the longest few sentences decide the room kept for one
+const BLANK = "________";  // a worksheet's space for an answer
+
+// ---- checking an answer ----------------------------------------------------------------------
+// The rule: an answer counts when it is right to 4 significant digits, i.e. within half a
+// unit of the 4th significant digit of the engine's number v:
+//
+//     |answer - v| <= 5 * 10^(E - 4)      where v = d.ddd... * 10^E (E: its leading digit's)
+//
+// E is read from v's shortest decimal form (toExponential() with no argument: the digits that
+// print v), so 1e-6, whose double lies a hair below 10^-6, has E = -6 as it is written. The
+// bound is the decimal 5e(E-4) parsed, so exactly rounded (as Python's float() reads it), with
+// a relative SLACK of 1e-9: at an exact tie (0.0078125 is 0.007812|5) both 0.007812 and
+// 0.007813 are right to 4 digits, and both must count after the rounding to doubles.
+// For v = 0 only 0 counts (and -0). So for v = -1.5: -1.5, -1.500, -1.4996 and -1.5004 count,
+// -1.49, -1.4994 and 1.5 do not; for v = 12345.678, 12350 counts (off by 4.3 <= 5), 12340 not.
+// Any v written to 4 significant digits counts. tests/test_quiz.py states the same rule in
+// Python and checks this function against it in Chromium.
+export const SIGNIFICANT = 4;
+const SLACK = 1e-9;
+// A number as typed: optional sign, digits with at most one ".", optional exponent (1e-3).
+const NUMBER = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+const COMMA_DECIMAL = /^[+-]?[0-9]*,[0-9]+$/;
+const EXAMPLES = "-1.5, 0.25 or 2e-3";
+
+export function accepts(answer, value) {
+  if (value === 0) return answer === 0;
+  const exponent = Number(value.toExponential().split("e")[1]);
+  const halfUnit = Number("5e" + (exponent - SIGNIFICANT));
+  return Math.abs(answer - value) <= halfUnit * (1 + SLACK);
+}
+
+// The number a student typed, {value}, or {error: one sentence saying what to type}. Spaces,
+// tabs and newlines around it are ignored; the minus sign U+2212 reads as "-".
+export function parseAnswer(text) {
+  const typed = String(text).replace(/^[ \t\n\r]+|[ \t\n\r]+$/g, "").replace(/\u2212/g, "-");
+  if (typed === "") return { error: "Type a number first, for example -1.5 or 2e-3." };
+  if (COMMA_DECIMAL.test(typed)) {
+    return { error: "Write the decimal point as a dot: " + typed.replace(",", ".") + ", not " +
+      typed + "." };
+  }
+  const quoted = "\u201c" + typed + "\u201d";
+  if (!NUMBER.test(typed)) return { error: quoted + " is not a number: type one such as " +
+    EXAMPLES + "." };
+  const value = Number(typed);
+  if (!Number.isFinite(value)) return { error: quoted + " is too large for a number here: " +
+    "check its exponent." };
+  return { value };
+}
+
+// {right, answer} for a typed answer and the engine's number, or {error} (not a mark).
+export function checkAnswer(text, value) {
+  const parsed = parseAnswer(text);
+  if ("error" in parsed) return parsed;
+  return { right: accepts(parsed.value, value), answer: parsed.value };
+}
+
+function ordinal(n) {
+  const tens = n % 100;
+  if (tens >= 10 && tens <= 20) return n + "th";
+  return n + ({ 1: "st", 2: "nd", 3: "rd" }[n % 10] || "th");
+}
 
 export function mountSteps(data, root) {
   const nodes = data.nodes;
   const steps = data.steps;
   const last = steps.length;
+  const quiz = data.quiz === true;
+  const opening = data.start ?? "";  // the engine's first sentence of the pass
   const choices = (data.decimals || []).map(String);
   let decimals = String(data.shown_decimals ?? choices[choices.length - 1] ?? "");
   const drawn = String(data.drawn_decimals ?? decimals);
@@ -60,6 +130,7 @@ export function mountSteps(data, root) {
       el.prev, el.next, el.play, el.counter,
       h("span", { class: "settings" }, ...settings)),
     el.sentence,
+    ...(quiz ? [quizBox()] : []),
     el.fanout,
     h("div", { id: "legend", class: "legend" },
       legendItem("edge", "edge being applied: parent.grad += upstream \u00d7 local"),
@@ -68,7 +139,9 @@ export function mountSteps(data, root) {
       h("span", { id: "hint", class: "hint" },
         "keys: \u2190 \u2192, PageUp / PageDown or Space step; Home / End jump")));
   el.tbody = h("tbody");
+  el.finalScore = h("p", { id: "final-score", class: "final-score", tabindex: "-1" });
   el.done = h("div", { id: "done", class: "done", hidden: true },
+    ...(quiz ? [el.finalScore] : []),
     h("h2", {}, "Every gradient of " + data.root_name + ", after the last step"),
     h("table", { id: "grads" },
       h("thead", {}, h("tr", {},
@@ -77,9 +150,11 @@ export function mountSteps(data, root) {
       el.tbody));
   el.handoutList = h("ol", { id: "handout-steps" });
   el.handout = h("section", { id: "handout", class: "handout" },
-    h("h2", {}, "The backward pass, step by step"),
-    h("p", {}, forwardSentence(false)), el.handoutList);
+    h("h2", {}, quiz ? "Work out each step: upstream \u00d7 local"
+      : "The backward pass, step by step"),
+    h("p", {}, opening), el.handoutList);
   root.append(el.panel, el.handout, el.done);
+  if (quiz) root.classList.add("quiz");
 
   function h(tag, attrs = {}, ...children) {
     const e = document.createElement(tag);
@@ -108,17 +183,45 @@ export function mountSteps(data, root) {
     return s;
   }
 
+  function numberBox(id) {
+    return h("input", { id, type: "text", class: "number", autocomplete: "off",
+      spellcheck: "false", size: "12" });
+  }
+
   function legendItem(kind, text) {
     return h("span", {}, h("span", { class: "swatch " + kind }), text);
   }
 
   function setName(b, name) { b.querySelector(".name").textContent = name; }
 
-  function forwardSentence(onScreen = true) {
-    const r = data.root_name;
-    return "Forward pass: each box shows its value. The backward pass starts at " + r +
-      " (" + r + ".grad = 1) and applies the chain rule along one edge per step" +
-      (onScreen ? ". Press Next." : ":");
+  // The quiz's part of the panel: the answer form, the hint, the score and the predictions.
+  function quizBox() {
+    el.quizIntro = h("div", { id: "quiz-intro", class: "quiz-intro" }, last === 0
+      ? data.root_name + " is a single leaf: there is no step to work out."
+      : "A quiz: each step asks for its contribution, upstream \u00d7 local, before showing " +
+        "it (an edge's local derivative shows \u00d7? until then: work it out from the op's " +
+        "rule). Answers count when right to " + SIGNIFICANT + " significant digits. Press Next.");
+    el.answerLabel = h("label", { for: "answer", class: "answer-label" });
+    el.answer = numberBox("answer");
+    el.check = h("button", { id: "check", type: "submit" }, "Check");
+    el.reveal = button("reveal", "show this step (not scored)", "Show", "", "");
+    el.feedback = h("span", { id: "feedback", class: "feedback", role: "status" });
+    el.quiz = h("form", { id: "quiz-form", class: "quiz-form", hidden: true },
+      el.answerLabel, el.answer, el.check, el.reveal, el.feedback);
+    el.quizHint = h("div", { id: "quiz-hint", class: "quiz-hint" });
+    el.score = h("span", { id: "score", class: "score" });
+    el.predictLeaf = h("select", { id: "predict-leaf" });
+    el.predictValue = numberBox("predict-value");
+    el.predictGo = h("button", { id: "predict-go", type: "submit" }, "Predict");
+    el.predictStatus = h("span", { id: "predict-status", class: "feedback", role: "status" });
+    el.predict = h("form", { id: "predict", class: "predict" },
+      h("label", { for: "predict-leaf" }, "Predict the gradient of"), el.predictLeaf,
+      h("label", { for: "predict-value" }, "Predicted gradient"), el.predictValue,
+      el.predictGo, el.predictStatus);
+    el.predictions = h("ul", { id: "predictions", class: "predictions" });
+    return h("div", { id: "quiz-box", class: "quiz-box" },
+      el.quizIntro, el.quiz, el.quizHint,
+      h("div", { class: "quiz-row" }, el.score, el.predict), el.predictions);
   }
 
   // ---- the picture's texts, found once --------------------------------------------------
@@ -132,15 +235,29 @@ export function mountSteps(data, root) {
   }
   const gradText = nodes.map((node) => boxText(node, "grad "));
   const dataText = nodes.map((node) => boxText(node, "data "));
+  const drawnGrads = gradText.map((t) => (t ? t.textContent : ""));
   // Each edge's label holds its local derivative as drawn (drawn_decimals); keep the original.
+  // (A graph with a wide fan has the numbers in the edge's tooltip, xlink:title, instead.)
   const edgeTexts = steps.map((step) => {
     const g = byId(step.edge);
     return g ? Array.from(g.querySelectorAll("text")).map((t) => [t, t.textContent]) : [];
   });
+  const edgeTips = steps.map((step) => {
+    const g = byId(step.edge);
+    return !g || !quiz ? [] : Array.from(g.querySelectorAll("[*|title]"))
+      .filter((a) => a.hasAttribute("xlink:title"))
+      .map((a) => [a, a.getAttribute("xlink:title")]);
+  });
+  if (quiz) {  // printed, a quiz page leaves these blank (steps.css)
+    gradText.forEach((t) => t && t.classList.add("answer-text"));
+    edgeTexts.forEach((texts) => texts.forEach(([t]) => t.classList.add("answer-text")));
+  }
 
-  // how many contributions each node receives in all, to mark a grad as final
+  // how many contributions each node receives in all, to mark a grad as final; and the step
+  // that makes it final (its last contribution), -1 for the root
   const fanOut = nodes.map(() => 0);
-  steps.forEach((s) => { fanOut[s.parent] = s.fan_out; });
+  const finalStep = nodes.map(() => -1);
+  steps.forEach((s, j) => { fanOut[s.parent] = s.fan_out; finalStep[s.parent] = j; });
 
   // the table of every grad, rows from the output back to the inputs
   const rows = [];
@@ -156,29 +273,52 @@ export function mountSteps(data, root) {
   const handoutItems = steps.map(() => h("li"));
   el.handoutList.append(...handoutItems);
 
+  // An edge's label: its local derivative, in the decimals chosen; in a quiz "?" until its
+  // step has been answered (the student works it out from the op's rule).
+  function showEdge(j) {
+    const step = steps[j];
+    if (!step.local) return;
+    const drawnForm = typeof step.local === "string" ? step.local : step.local[drawn];
+    const shown = revealed(j) ? pick(step.local) : "?";
+    for (const [t, original] of edgeTexts[j]) t.textContent = original.split(drawnForm).join(shown);
+    for (const [a, original] of edgeTips[j]) {
+      a.setAttribute("xlink:title", original.split(drawnForm).join(shown));
+    }
+  }
+
   // Every text that depends only on the decimals chosen (show() draws the rest).
   function showNumbers() {
     nodes.forEach((node, i) => {
       if (dataText[i]) dataText[i].textContent = "data " + pick(node.data);
     });
-    steps.forEach((step, j) => {
-      if (!step.local || typeof step.local === "string") return;
-      const drawnForm = step.local[drawn];
-      for (const [t, original] of edgeTexts[j]) {
-        t.textContent = original.split(drawnForm).join(pick(step.local));
-      }
-    });
+    steps.forEach((_, j) => showEdge(j));
     for (const [i, dataCell, gradCell] of rows) {
       dataCell.textContent = pick(nodes[i].data);
       gradCell.textContent = pick(nodes[i].grad);
     }
-    steps.forEach((step, j) => { handoutItems[j].textContent = pick(step.sentence); });
+    steps.forEach((step, j) => {
+      handoutItems[j].textContent = quiz ? step.question + " = " + BLANK : pick(step.sentence);
+    });
   }
 
-  // ---- one state: which step is shown ---------------------------------------------------
-  let state = 0;  // 0: the forward values; k: after the first k chain-rule steps
+  // ---- one state: which step is shown, and (in a quiz) what was answered ------------------
+  let state = 0;  // 0: the forward values; k: at the k-th chain-rule step
   let timer = null;
   let zoomed = false;
+  // One record per step. outcome: null until revealed, then "first" (right at the first try),
+  // "later" (right after a hint) or "shown" (Show: not scored). A blank or a word is no try.
+  const answers = steps.map(() => ({ typed: "", tries: 0, outcome: null, kind: "", said: "",
+    hint: "" }));
+  // leaf index -> {typed, value, result}: result null until the leaf's gradient is final
+  const predictions = new Map();
+
+  const revealed = (j) => !quiz || answers[j].outcome !== null;
+  const answered = (s) => s === 0 || revealed(s - 1);  // state s shows its step's numbers
+  // In a quiz the steps are revealed in order: the first unanswered one is as far as one goes.
+  const reachable = () => {
+    const open = answers.findIndex((a) => a.outcome === null);
+    return !quiz || open < 0 ? last : open + 1;
+  };
 
   function clearHighlights() {
     for (const cls of ["hl-edge", "hl-recv", "hl-send", "hl-op"]) {
@@ -195,11 +335,13 @@ export function mountSteps(data, root) {
   function show(s) {
     state = Math.max(0, Math.min(last, s));
     clearHighlights();
-    // this pass's running sums after `state` steps: every grad starts at 0, the root's at 1
+    // this pass's running sums after the steps shown: every grad starts at 0, the root's at 1
+    // (a quiz's step still asked for has not added its contribution yet)
+    const applied = answered(state) ? state : state - 1;
     const grads = nodes.map(() => pick(data.zero));
     const received = nodes.map(() => 0);
     grads[data.root] = pick(data.one);
-    for (let j = 0; j < state; j++) {
+    for (let j = 0; j < applied; j++) {
       grads[steps[j].parent] = pick(steps[j].grad);
       received[steps[j].parent] += 1;
     }
@@ -219,7 +361,7 @@ export function mountSteps(data, root) {
 
     if (state === 0) {
       el.counter.textContent = "Forward pass (" + last + " backward steps to go)";
-      el.sentence.textContent = forwardSentence();
+      el.sentence.textContent = opening;
       el.fanout.textContent = "";
       el.fanout.className = "fanout";
     } else {
@@ -229,17 +371,204 @@ export function mountSteps(data, root) {
       mark(nodes[step.node].id, "hl-send");
       mark(nodes[step.node].id + "_op", "hl-op");
       el.counter.textContent = "Step " + state + " of " + last;
-      el.sentence.textContent = pick(step.sentence);
-      const noun = step.fan_out === 1 ? " contribution" : " contributions";
-      const complete = step.received === step.fan_out;
-      el.fanout.textContent = nodes[step.parent].name + ": " + step.received + " of " +
-        step.fan_out + noun + " received" + (complete ? " \u2014 its gradient is final" : "");
-      el.fanout.className = complete ? "fanout complete" : "fanout";
+      if (answered(state)) {
+        el.sentence.textContent = pick(step.sentence);
+        const noun = step.fan_out === 1 ? " contribution" : " contributions";
+        const complete = step.received === step.fan_out;
+        el.fanout.textContent = nodes[step.parent].name + ": " + step.received + " of " +
+          step.fan_out + noun + " received" + (complete ? " \u2014 its gradient is final" : "");
+        el.fanout.className = complete ? "fanout complete" : "fanout";
+      } else {
+        el.sentence.textContent = step.question + " = ?";
+        el.fanout.textContent = "";
+        el.fanout.className = "fanout";
+      }
       follow(byId(step.edge));
     }
-    el.done.hidden = state !== last;
+    if (quiz) showQuiz();
+    el.done.hidden = !(state === last && answered(last));
     el.prev.disabled = state === 0;
     el.next.disabled = state === last;
+  }
+
+  // Move to state `target`, as far as a quiz lets one go; a step still asked for is not
+  // passed: the cursor goes to its answer box instead. False when it could not move on.
+  function go(target) {
+    const s = Math.max(0, Math.min(last, target, reachable()));
+    const blocked = target > state && s === state;
+    show(s);
+    if (quiz && !answered(state)) ask(blocked);
+    return !blocked;
+  }
+
+  // ---- the quiz --------------------------------------------------------------------------
+  function ask(again) {
+    const a = answers[state - 1];
+    if (again && a.said === "") {
+      setFeedback("error", "Type this step's contribution first, or press Show to see it.");
+    }
+    el.answer.focus();
+  }
+
+  function setFeedback(kind, text) {
+    el.feedback.textContent = text;
+    el.feedback.className = "feedback" + (kind ? " " + kind : "");
+  }
+
+  function hintFor(step) {
+    const op = nodes[step.node].op;
+    const rule = step.rule ? "the rule for " + op + ": " + step.rule + ". Multiply" : "multiply";
+    return "Hint: " + rule + " the upstream " + step.hint.upstream_name + " = " +
+      step.hint.upstream + " by the local " + step.hint.local_name + " = " + step.hint.local + ".";
+  }
+
+  // What the feedback says about step j's answer, from its record.
+  function said(j) {
+    const a = answers[j];
+    if (a.outcome === "first") return ["right", "\u2713 Right at the first try."];
+    if (a.outcome === "later") {
+      return ["right", "\u2713 Right, at the " + ordinal(a.tries) + " try."];
+    }
+    if (a.outcome === "shown") {
+      return ["shown", "Shown: " + pick(steps[j].contribution) + " (not scored)."];
+    }
+    return [a.said === "" ? "" : a.kind, a.said];
+  }
+
+  function count(outcome) { return answers.filter((a) => a.outcome === outcome).length; }
+
+  function finalScore() {
+    const details = [];
+    if (count("later")) details.push(count("later") + " after a hint");
+    if (count("shown")) details.push(count("shown") + " shown");
+    let text = count("first") + " of " + last + " right at the first try" +
+      (details.length ? " (" + details.join(", ") + ")" : "") + ".";
+    const checked = Array.from(predictions.values()).filter((p) => p.result !== null);
+    if (checked.length) {
+      text += " Predictions: " + checked.filter((p) => p.result).length + " of " +
+        checked.length + " right.";
+    }
+    return text;
+  }
+
+  function scoreText() {
+    if (last === 0) return "";
+    const done = last - count(null);
+    if (done === last) return finalScore();
+    if (done === 0) return "Score: nothing answered yet (" + last + " steps)";
+    return "Score so far: " + count("first") + " of " + done + " right at the first try (" +
+      last + " steps)";
+  }
+
+  function showQuiz() {
+    const asking = state > 0 && !answered(state);
+    el.quizIntro.hidden = state !== 0;
+    el.quiz.hidden = state === 0;
+    if (state > 0) {
+      const a = answers[state - 1];
+      el.answerLabel.textContent = "Contribution of step " + state;
+      for (const e of [el.answer, el.check, el.reveal]) e.disabled = !asking;
+      el.answer.value = a.typed;
+      setFeedback(...said(state - 1));
+      el.quizHint.textContent = asking ? a.hint : "";
+    } else {
+      el.quizHint.textContent = "";
+    }
+    el.score.textContent = scoreText();
+    el.finalScore.textContent = last && count(null) === 0 ? finalScore() : "";
+    showPredictions();
+  }
+
+  // Step k is revealed (answered right, or shown): predictions its leaf was waiting for are
+  // checked, and the cursor goes on to Next (or to the score, after the last step).
+  function reveal(k, outcome) {
+    answers[k].outcome = outcome;
+    answers[k].hint = "";
+    for (const [leaf, p] of predictions) {
+      if (p.result === null && finalStep[leaf] === k) {
+        p.result = accepts(p.value, nodes[leaf].value);  // the engine's final gradient
+      }
+    }
+    showEdge(k);
+    show(state);
+    (state < last ? el.next : el.finalScore).focus();
+  }
+
+  function check(event) {
+    event.preventDefault();  // Enter or Check: nothing is sent anywhere
+    if (state === 0 || answered(state)) return;
+    const k = state - 1;
+    const a = answers[k];
+    a.typed = el.answer.value;
+    const result = checkAnswer(a.typed, steps[k].value);
+    if ("error" in result) {
+      a.kind = "error";
+      a.said = result.error;
+    } else {
+      a.tries += 1;
+      if (result.right) {
+        reveal(k, a.tries === 1 ? "first" : "later");
+        return;
+      }
+      a.kind = "wrong";
+      a.said = "\u2717 Not quite: " + a.typed.trim() + " is not it. Try again.";
+      a.hint = hintFor(steps[k]);
+    }
+    showQuiz();
+    el.answer.focus();
+    el.answer.select();
+  }
+
+  // The leaves whose final gradient is still to come: the ones a student can predict.
+  function openLeaves() {
+    return nodes.map((_, i) => i)
+      .filter((i) => nodes[i].leaf && finalStep[i] >= 0 && !revealed(finalStep[i]));
+  }
+
+  function showPredictions() {
+    const open = openLeaves();
+    const wanted = open.length ? open.map(String) : ["none"];
+    if (wanted.join() !== Array.from(el.predictLeaf.options, (o) => o.value).join()) {
+      const chosen = el.predictLeaf.value;
+      el.predictLeaf.replaceChildren(...(open.length
+        ? open.map((i) => h("option", { value: String(i), selected: String(i) === chosen },
+          nodes[i].name))
+        : [h("option", { value: "none" }, "no leaf left")]));
+    }
+    for (const e of [el.predictLeaf, el.predictValue, el.predictGo]) e.disabled = !open.length;
+    if (!open.length) {
+      el.predictStatus.textContent = last ? "Every leaf's gradient is known now." : "";
+      el.predictStatus.className = "feedback";
+    }
+    el.predictions.replaceChildren(...Array.from(predictions, ([i, p]) => {
+      const name = nodes[i].name;
+      const text = p.result === null
+        ? name + ": you said " + p.typed + "; checked when " + name + "'s gradient is final."
+        : name + ": you said " + p.typed + ": " + (p.result ? "\u2713 right" : "\u2717 not right") +
+          ", " + name + ".grad = " + pick(nodes[i].grad) + ".";
+      const li = h("li", { class: p.result === null ? "" : p.result ? "right" : "wrong" }, text);
+      li.dataset.leaf = name;
+      return li;
+    }));
+  }
+
+  function predict(event) {
+    event.preventDefault();
+    const leaf = Number(el.predictLeaf.value);
+    if (!openLeaves().includes(leaf)) return;
+    const typed = el.predictValue.value.trim();
+    const parsed = parseAnswer(typed);
+    if ("error" in parsed) {
+      el.predictStatus.textContent = parsed.error;
+      el.predictStatus.className = "feedback error";
+      return;
+    }
+    predictions.set(leaf, { typed, value: parsed.value, result: null });
+    el.predictStatus.textContent = "Noted your prediction: " + nodes[leaf].name + ".grad = " +
+      typed + ".";
+    el.predictStatus.className = "feedback";
+    el.predictValue.value = "";
+    showPredictions();
   }
 
   // ---- the picture's size: all of it in the window, or zoomed in on the step ------------
@@ -248,7 +577,7 @@ export function mountSteps(data, root) {
   // The room a sentence needs: as tall as the tallest of the longest few, so the panel keeps
   // its height from step to step (and the picture above it never jumps).
   function reserveSentenceRoom() {
-    const texts = [forwardSentence(), ...steps.map((s) => pick(s.sentence))]
+    const texts = [opening, ...steps.map((s) => pick(s.sentence))]
       .sort((a, b) => b.length - a.length).slice(0, MEASURED_SENTENCES);
     const shown = el.sentence.textContent;
     el.sentence.style.minHeight = "";
@@ -315,21 +644,22 @@ export function mountSteps(data, root) {
 
   function start() {
     timer = setInterval(() => {
-      show(state + 1);
-      if (state === last) stop();
+      go(state + 1);
+      if (state === last || !answered(state)) stop();  // a quiz waits for its answer
     }, Number(el.speed.value));
   }
 
   function play() {
     if (timer !== null) { stop(); return; }
-    if (state === last) show(0);
+    if (!answered(state)) { ask(true); return; }
+    if (state === last) go(0);
     setName(el.play, "Pause");
     start();
   }
 
   // ---- every control bound in one place --------------------------------------------------
-  el.prev.addEventListener("click", () => { stop(); show(state - 1); });
-  el.next.addEventListener("click", () => { stop(); show(state + 1); });
+  el.prev.addEventListener("click", () => { stop(); go(state - 1); });
+  el.next.addEventListener("click", () => { stop(); go(state + 1); });
   el.play.addEventListener("click", play);
   el.speed.addEventListener("change", () => {
     if (timer !== null) { clearInterval(timer); start(); }
@@ -346,12 +676,20 @@ export function mountSteps(data, root) {
     layout();
   });
   el.zoom.addEventListener("click", () => setZoomed(!zoomed));
+  if (quiz) {
+    el.quiz.addEventListener("submit", check);
+    el.answer.addEventListener("input", () => { answers[state - 1].typed = el.answer.value; });
+    el.reveal.addEventListener("click", () => {
+      if (state > 0 && !answered(state)) reveal(state - 1, "shown");
+    });
+    el.predict.addEventListener("submit", predict);
+  }
   window.addEventListener("resize", layout);
 
   // Clicker keys: a presenter's remote sends PageDown / PageUp; Space as in slides.
   const usesKeys = (t) => t instanceof HTMLInputElement || t instanceof HTMLSelectElement ||
     t instanceof HTMLTextAreaElement || (t instanceof HTMLElement && t.isContentEditable);
-  document.addEventListener("keydown", (event) => {
+  function onKey(event) {
     if (event.altKey || event.ctrlKey || event.metaKey || usesKeys(event.target)) return;
     if (event.key === " " && event.target instanceof HTMLButtonElement) return;  // presses it
     const forward = event.key === " " ? !event.shiftKey : null;
@@ -362,10 +700,42 @@ export function mountSteps(data, root) {
     if (!(event.key in moves)) return;
     event.preventDefault();  // no scrolling
     stop();
-    show(moves[event.key]);
-  });
+    go(moves[event.key]);
+  }
+  document.addEventListener("keydown", onKey);
 
   showNumbers();
   show(0);
   layout();
+
+  // Undo the mount (the lab mounts again when its data changes, or the quiz is switched):
+  // the listeners, the built elements, and the picture's texts as drawn.
+  return {
+    destroy() {
+      stop();
+      document.removeEventListener("keydown", onKey);
+      window.removeEventListener("resize", layout);
+      el.panel.remove();
+      el.handout.remove();
+      el.done.remove();
+      root.classList.remove("quiz", "presenting");
+      clearHighlights();
+      gradText.forEach((t, i) => {
+        if (!t) return;
+        t.textContent = drawnGrads[i];
+        t.classList.remove("grad-zero", "grad-final", "answer-text");
+      });
+      edgeTexts.forEach((texts) => texts.forEach(([t, original]) => {
+        t.textContent = original;
+        t.classList.remove("answer-text");
+      }));
+      edgeTips.forEach((tips) => tips.forEach(([a, original]) => {
+        a.setAttribute("xlink:title", original);
+      }));
+      nodes.forEach((node, i) => {
+        const form = typeof node.data === "string" ? node.data : node.data[drawn];
+        if (dataText[i]) dataText[i].textContent = "data " + form;
+      });
+    },
+  };
 }

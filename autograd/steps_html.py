@@ -15,6 +15,13 @@ highlights that edge, writes `str(step)` below the picture, updates the receivin
 last step a table lists every grad. The page offers each number and sentence with 2 or 4
 decimals (both written here, by `format_number` and `BackwardStep.describe`: the page never
 computes a number), and printing it gives a handout: the picture and every step's sentence.
+
+With `quiz=True` the page is an exercise: each step first asks for its contribution (the
+question is the step's sentence without its numbers), checks the typed number against the
+engine's (`value`, right to 4 significant digits: the rule is stated in steps.js), gives a hint
+after a wrong answer (the op's rule from RULES and the two numbers to multiply) and a score at
+the end; a leaf's final gradient can be predicted too. Printed, a quiz page is a worksheet: the
+questions and the forward values, no answers.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from autograd.draw import (
 )
 from autograd.files import write_atomically
 from autograd.html_page import asset, fill, inline_css, inline_js, inline_svg, script_json
-from autograd.snapshot import GraphSnapshot, graph_snapshot
+from autograd.snapshot import GraphSnapshot, graph_snapshot, ordinal
 from autograd.trace import BackwardStep, backward_steps, format_number
 from autograd.value import RULES, Value
 
@@ -45,11 +52,41 @@ SCRIPT = "steps.js"  # an ES module: mountSteps(data, root)
 STYLE = "steps.css"
 DECIMALS = (2, 4)  # the page's choice of decimals; str(step), the default, has 4
 SHOWN_DECIMALS = 4
+# The quiz's hint writes its two numbers with 6 significant digits, two more than the 4 the
+# answer needs (steps.js): each is then off by at most 5e-6 relative, their product by about
+# 1e-5, inside the narrowest margin of the 4-digit rule (5e-5 relative, at 9.999...).
+PRECISE_DIGITS = 6
 
 
 def forms(x: float) -> dict[str, str]:
     """`x` written with each of the page's choices of decimals: {"2": "0.71", "4": "0.7071"}."""
     return {str(d): format_number(x, d) for d in DECIMALS}
+
+
+def precise(x: float) -> str:
+    """`x` with PRECISE_DIGITS significant digits, as short as that allows: 0.707107, -3, 1e-07
+    (and 0 for -0.0, as `format_number` writes it)."""
+    return "0" if x == 0.0 else f"{x:.{PRECISE_DIGITS}g}"
+
+
+def symbols(step: BackwardStep) -> tuple[str, str]:
+    """The names of the step's two factors, upstream and local: ("d.grad", "∂d/∂a"), as
+    `BackwardStep.describe` writes them (a parent that is several operands, x*x, says which)."""
+    local = f"∂{step.node_name}/∂{step.parent_name}"
+    if step.uses > 1:
+        local += f" ({ordinal(step.operand + 1)} operand)"
+    return f"{step.node_name}.grad", local
+
+
+def question(step: BackwardStep) -> str:
+    """The step's sentence without its numbers, what the quiz asks to compute:
+
+        a.grad += d.grad × ∂d/∂a
+
+    (`BackwardStep.describe` continues it with " = upstream × local = contribution ...").
+    """
+    upstream, local = symbols(step)
+    return f"{step.parent_name}.grad += {upstream} × {local}"
 
 
 @dataclass(frozen=True)
@@ -85,15 +122,18 @@ def fresh_pass(root: Value, snapshot: GraphSnapshot | None = None) -> FreshPass:
     return FreshPass(snap, steps, grads)
 
 
-def page_data(run: FreshPass) -> dict:
+def page_data(run: FreshPass, *, quiz: bool = False) -> dict:
     """The data the step-through JavaScript (steps.js) shows: every node and step, each number
-    and sentence in every choice of decimals. The static page embeds it; the live lab sends it.
+    and sentence in every choice of decimals. The static page embeds it; the live lab sends it
+    (and sets "quiz" itself for its quiz toggle). With `quiz`, the page asks for each step's
+    contribution before it shows it.
     """
     snap = run.snapshot
     index, names = snap.index, snap.names
     edges_seen: dict[Value, int] = {}  # k: the step's place among its node's parents
     step_records = []
     for step in run.steps:
+        upstream_name, local_name = symbols(step)
         k = edges_seen.get(step.node, 0)
         edges_seen[step.node] = k + 1
         i = index[step.node]
@@ -110,8 +150,12 @@ def page_data(run: FreshPass) -> dict:
             "contribution": forms(step.contribution),
             "value": step.contribution,  # the engine's number, for checking a student's answer
             "rule": RULES.get(step.node.op, ""),
+            "question": question(step),
+            "hint": {"upstream": precise(step.upstream), "local": precise(step.local_grad),
+                     "upstream_name": upstream_name, "local_name": local_name},
         })
     return {
+        "quiz": quiz,
         "root": index[snap.root],
         "root_name": snap.root_name,
         "start": snap.start_sentence(),
@@ -144,6 +188,7 @@ def save_steps_html(
     rankdir: str = "LR",
     max_nodes: int = MAX_NODES,
     max_edges: int = MAX_EDGES,
+    quiz: bool = False,
 ) -> Path:
     """Write a page stepping through `root`'s backward pass to `path`; return the path written.
 
@@ -151,6 +196,14 @@ def save_steps_html(
     starts at 0 (the root at 1), step i's sentence being `str(step)` of the i-th step of
     `backward_steps(root)`. The graph's grads are left exactly as they were (see `fresh_pass`);
     call `root.backward()` to get the grads themselves.
+
+    `quiz`: the same page as an exercise. Before each step is shown the student types its
+    contribution (upstream × local), checked against the engine's number to 4 significant
+    digits; a wrong answer gets a hint (the op's rule and the two numbers to multiply) and
+    another try, Show reveals the step unscored, and the end shows the score. A leaf's final
+    gradient can be predicted, checked once the pass makes it final. Printed, it is a
+    worksheet: the questions and the forward values, no answers. (The answers are in the
+    file, as they must be for a page that checks them offline.)
 
     Refuses graphs of more than `max_nodes` Values or `max_edges` edges (ValueError), with
     `draw_dot`'s limits, before doing any work. Without Graphviz's `dot` program raises
@@ -171,9 +224,11 @@ def save_steps_html(
     run = fresh_pass(root)  # the one walk of the graph: trace, picture and page share it
     picture = draw_dot(root, rankdir, max_nodes=max_nodes, max_edges=max_edges,
                        snapshot=run.snapshot, grads=run.grads)
-    data = page_data(run)
+    data = page_data(run, quiz=quiz)
     if title is None:
-        title = f"Backpropagation through {run.snapshot.root_name}, one chain-rule step at a time"
+        name = run.snapshot.root_name
+        title = (f"Backpropagation through {name}: work out each chain-rule step" if quiz else
+                 f"Backpropagation through {name}, one chain-rule step at a time")
     return write_atomically(path, steps_page(title, run_dot(picture, "svg").decode("utf-8"), data))
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from autograd import backward_steps, save_steps_html
 from autograd.formula import build
+from autograd.snapshot import graph_snapshot
 
 LECTURE = "tanh(x1*w1 + x2*w2 + b)"
 LECTURE_VALUES = {"x1": 2, "x2": 0, "w1": -3, "w2": 1, "b": 6.8813735870195432}
@@ -58,6 +59,8 @@ def test_print_media_has_no_buttons_every_sentence_and_the_graph_within_the_page
     steps = list(backward_steps(lecture()))
     assert page.evaluate(HANDOUT) == [step.describe(decimals) for step in steps]
     assert page.evaluate("document.querySelector('#handout-steps').tagName") == "OL"
+    # the handout opens with the engine's own first sentence of the pass
+    assert page.text_content("#handout p") == graph_snapshot(lecture()).start_sentence()
     svg, content = page.evaluate(WIDTHS)
     assert 0 < svg <= content
     assert page.is_visible("#grads")  # the table of every grad is part of the handout
