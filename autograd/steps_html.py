@@ -43,7 +43,7 @@ from autograd.draw import (
 )
 from autograd.files import write_atomically
 from autograd.html_page import asset, fill, inline_css, inline_js, inline_svg, script_json
-from autograd.snapshot import GraphSnapshot, graph_snapshot, ordinal
+from autograd.snapshot import GraphSnapshot, graph_snapshot
 from autograd.trace import BackwardStep, backward_steps, format_number
 from autograd.value import RULES, Value
 
@@ -69,15 +69,6 @@ def precise(x: float) -> str:
     return "0" if x == 0.0 else f"{x:.{PRECISE_DIGITS}g}"
 
 
-def symbols(step: BackwardStep) -> tuple[str, str]:
-    """The names of the step's two factors, upstream and local: ("d.grad", "∂d/∂a"), as
-    `BackwardStep.describe` writes them (a parent that is several operands, x*x, says which)."""
-    local = f"∂{step.node_name}/∂{step.parent_name}"
-    if step.uses > 1:
-        local += f" ({ordinal(step.operand + 1)} operand)"
-    return f"{step.node_name}.grad", local
-
-
 def question(step: BackwardStep) -> str:
     """The step's sentence without its numbers, what the quiz asks to compute:
 
@@ -85,7 +76,7 @@ def question(step: BackwardStep) -> str:
 
     (`BackwardStep.describe` continues it with " = upstream × local = contribution ...").
     """
-    upstream, local = symbols(step)
+    upstream, local = step.symbols()
     return f"{step.parent_name}.grad += {upstream} × {local}"
 
 
@@ -133,7 +124,7 @@ def page_data(run: FreshPass, *, quiz: bool = False) -> dict:
     edges_seen: dict[Value, int] = {}  # k: the step's place among its node's parents
     step_records = []
     for step in run.steps:
-        upstream_name, local_name = symbols(step)
+        upstream_name, local_name = step.symbols()
         k = edges_seen.get(step.node, 0)
         edges_seen[step.node] = k + 1
         i = index[step.node]

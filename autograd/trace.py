@@ -58,6 +58,15 @@ class BackwardStep:
     def __str__(self) -> str:
         return self.describe()
 
+    def symbols(self, *, ascii: bool = False) -> tuple[str, str]:
+        """The names of the step's two factors, upstream and local: ("d.grad", "∂d/∂a"); a
+        parent that is several operands of the node (x*x) says which ("(1st operand)")."""
+        n, p = self.node_name, self.parent_name
+        local = f"local({n} wrt {p})" if ascii else f"∂{n}/∂{p}"
+        if self.uses > 1:
+            local += f" ({ordinal(self.operand + 1)} operand)"
+        return f"{n}.grad", local
+
     def describe(self, decimals: int = 4, *, ascii: bool = False) -> str:
         """The step as one sentence, its numbers with `decimals` decimals (str(step) uses 4):
 
@@ -68,19 +77,17 @@ class BackwardStep:
         parent that is several operands of the node (x*x) is told apart: "(1st operand)". With
         `ascii`, for a terminal that cannot show ∂ and ×: `local(d wrt a)` and `*`.
         """
-        n, p = self.node_name, self.parent_name
+        p = self.parent_name
 
         def f(x: float) -> str:
             return format_number(x, decimals)
 
         times = "*" if ascii else "×"
-        local = f"local({n} wrt {p})" if ascii else f"∂{n}/∂{p}"
-        if self.uses > 1:
-            local += f" ({ordinal(self.operand + 1)} operand)"
+        upstream, local = self.symbols(ascii=ascii)
         now = f"{p}.grad is now {f(self.parent_grad)}"
         if self.earlier:
             now += f", with {f(self.earlier)} from earlier backward passes"
-        return (f"{p}.grad += {n}.grad {times} {local} = {f(self.upstream)} {times} "
+        return (f"{p}.grad += {upstream} {times} {local} = {f(self.upstream)} {times} "
                 f"{f(self.local_grad)} = {f(self.contribution)}   ({now})")
 
 
