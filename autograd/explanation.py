@@ -87,4 +87,8 @@ def explain(
     if fill_missing:
         values = {name: values.get(name, DEFAULT_VALUE) for name in formula.names}
     graph = build(formula, values)
-    return Explanation(formula, graph, fresh_pass(graph.root))
+    try:
+        run = fresh_pass(graph.root)
+    except OverflowError as too_steep:  # the backward pass overflowed: the input's fault
+        raise FormulaError(str(too_steep)) from None
+    return Explanation(formula, graph, run)

@@ -589,6 +589,9 @@ def build(formula: Formula | str, values: Mapping[str, float]) -> Graph:
 
     inputs = {name: Value(float(values[name]), label=name) for name in formula.names}
     sources: dict[Value, str] = {}
+    # NOTE: the text is one line and ast counts UTF-8 bytes, so a node's source is a slice of
+    # the encoded text (ast.get_source_segment rescans the text each time: quadratic)
+    encoded = text.encode("utf-8")
     results: dict[int, Value | float] = {}
     stack: list[tuple[ast.AST, bool]] = [(formula.tree.body, False)]
     while stack:  # post-order, with an explicit stack: no recursion however deep the tree
@@ -608,7 +611,7 @@ def build(formula: Formula | str, values: Mapping[str, float]) -> Graph:
             except (ValueError, ZeroDivisionError, OverflowError) as e:
                 raise FormulaError(str(e), _error_column(text, node), text) from None
         if isinstance(out, Value) and out not in sources:
-            sources[out] = ast.get_source_segment(text, node) or ""
+            sources[out] = encoded[node.col_offset:node.end_col_offset].decode("utf-8", "replace")
         results[id(node)] = out
     out = results[id(formula.tree.body)]
     root = out if isinstance(out, Value) else Value(out)

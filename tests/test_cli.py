@@ -519,3 +519,9 @@ def test_explain_paths_refuses_an_unknown_name_in_one_line_before_any_output():
     unknown = run("explain", "x*y", "x=1", "y=2", "--paths", "z")
     assert unknown.returncode == 2 and "'z' is not an input" in unknown.stderr
     assert unknown.stdout == "" and "Traceback" not in unknown.stderr
+
+
+def test_a_backward_pass_that_overflows_is_a_one_line_error_not_a_bug():
+    result = run("explain", "x*y + x*y", "x=1e-10", "y=1e308")
+    assert result.returncode == 2, result.stderr
+    assert "backward overflowed" in result.stderr and "internal error" not in result.stderr
