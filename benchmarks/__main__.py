@@ -24,6 +24,10 @@ What is measured, against karpathy's micrograd 0.1.0 as the baseline:
   digits   Seconds per epoch of MLP(64, [32, 10]) on scikit-learn's 8x8 digits (cross-entropy,
            Adam), the held-out accuracy, and micrograd's time extrapolated from timed minibatches.
 
+  lab      The live lab (`chainrule serve`): a slider's round trip in Chromium, p50 / p95 over
+           200 moves (target: p95 <= 100 ms for a 249-node formula), and 20 clients x 100
+           POST /api/explain at once (throughput, p95, target: 0 errors).
+
 Why ratios, not absolute times: a nanosecond figure depends on the machine, the Python build and
 whatever else is running, so it cannot be a target. Both libraries run in the same process, their
 runs interleaved (micrograd, chainrule, micrograd, chainrule, ...) and summarised by medians; their
@@ -45,7 +49,7 @@ import time
 from collections.abc import Callable
 from importlib.metadata import version
 
-from benchmarks import chain, digits, gc_floor, memory, training
+from benchmarks import chain, digits, gc_floor, lab, memory, training
 from benchmarks.report import Section
 
 WORKLOADS: dict[str, Callable[[bool], Section]] = {
@@ -54,6 +58,7 @@ WORKLOADS: dict[str, Callable[[bool], Section]] = {
     "memory": memory.run,
     "training": training.run,
     "digits": digits.run,
+    "lab": lab.run,
 }
 
 

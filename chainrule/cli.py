@@ -38,6 +38,7 @@ commands:
   explain EXPR [NAME=VALUE ...] [--out DIR]   a formula's graph and every backward step
   demo [NAME]                                 list the teaching demos, or run one
   train DATASET [options]                     train an MLP on a built-in dataset
+  serve [--host H] [--port P] [--no-browser]  the live lab: a formula's gradients in a browser
 
 '{PROG} COMMAND --help' shows a command's options.
 """
@@ -140,6 +141,7 @@ COMMANDS = {
     "explain": "chainrule.explain",
     "demo": "chainrule.demo",
     "train": "chainrule.train",
+    "serve": "chainrule.serve",
 }
 
 
