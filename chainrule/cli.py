@@ -261,6 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         if signals is not None:
             signals.quiet = True
+        _discard_unfinished_output()
         from chainrule.console import fail
 
         fail("interrupted")
@@ -268,6 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Terminated as e:
         if signals is not None:
             signals.quiet = True
+        _discard_unfinished_output()
         from chainrule.console import fail
 
         fail(f"terminated ({e.name})")
@@ -277,6 +279,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             signals.quiet = True
             if argv is not None:
                 signals.restore()
+
+
+def _discard_unfinished_output() -> None:
+    """After a stop: remove any --out folder the command's own cleanup missed (the stop landed
+    where no `finally` covered it yet). Nothing to do unless a command prepared one."""
+    outdir = sys.modules.get("chainrule.outdir")
+    if outdir is not None:
+        outdir.discard_unfinished()
 
 
 def _stopped(status: int, own_process: bool) -> int:

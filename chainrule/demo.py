@@ -115,7 +115,7 @@ def run(ns: argparse.Namespace) -> int:
     path = _find_demo(ns.name, demos)
     # NOTE: the demo writes its files itself, so they are not staged; a folder created for it
     # is removed again if the demo fails or is stopped.
-    out = OutDir.prepare(ns.out) if ns.out is not None else None
+    out = OutDir.prepare(ns.out, direct=True) if ns.out is not None else None
     try:
         print(f"running {path}", flush=True)
         command = [sys.executable, str(path), *([str(out.path)] if out is not None else [])]

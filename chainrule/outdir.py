@@ -45,18 +45,23 @@ class OutDir:
         self.created: list[Path] = []  # the folders this run made, outermost first
         self.staging: Path | None = None
         self.kept = False
+        self.contents_on_stop = False  # the demo writes straight into the folder it created
 
     @classmethod
-    def prepare(cls, value: str, names: Sequence[str] = ()) -> OutDir:
-        """Check --out before any work; `names` are the files the command writes into it.
-        Raises UsageError saying what is wrong with the path, having created nothing."""
+    def prepare(cls, value: str, names: Sequence[str] = (), *, direct: bool = False) -> OutDir:
+        """Check --out before any work; `names` are the files the command writes into it, and
+        `direct` says it writes them straight into the folder (unstaged: the demos), so that a
+        stop removes them with a folder this run created. Raises UsageError saying what is
+        wrong with the path, having created nothing."""
         from pathlib import Path
 
         if not value.strip():
             raise UsageError("--out needs a folder name, e.g. --out out/run1")
         out = cls(Path(value))
+        out.contents_on_stop = direct
         try:
             with SignalsHeld():  # each folder made is recorded before a signal can stop us
+                _unfinished.append(out)
                 out._check(names)
         except BaseException:
             out.discard()
@@ -154,6 +159,8 @@ class OutDir:
         import shutil
 
         if self.kept:
+            if self in _unfinished:
+                _unfinished.remove(self)
             return
         with SignalsHeld():
             if self.staging is not None:
@@ -167,5 +174,20 @@ class OutDir:
                 except OSError:  # gone already, or someone else's files are in it now
                     pass
             self.created = []
+            if self in _unfinished:
+                _unfinished.remove(self)
+
+
+# Every OutDir prepared and neither kept nor discarded yet. A stop can land between two lines
+# where no `finally` covers the folder (as `prepare` returns, before the command's `try`), so
+# main discards these once more after a stop, with the signals quiet by then.
+_unfinished: list[OutDir] = []
+
+
+def discard_unfinished() -> None:
+    """Discard every --out folder still open; main calls it after a stop, when no signal can cut
+    it short any more."""
+    for out in list(_unfinished):
+        out.discard(contents=out.contents_on_stop)
 
 

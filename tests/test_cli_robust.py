@@ -464,6 +464,16 @@ def test_ctrl_c_at_calls_spread_over_a_whole_run(args, names, points, tmp_path):
         assert everything_under(tmp_path) == [], (at, calls)
 
 
+def test_ctrl_c_as_the_out_folder_is_handed_back_still_removes_it(tmp_path):
+    """The stop lands in the first call after OutDir.prepare returns, before the command's
+    try/finally covers the folder (CI once left an empty --out folder behind this way)."""
+    out = tmp_path / "new" / "out"
+    env = {"ROBUST_AT": "1", "ROBUST_NAME": "_write_what_the_terminal_cannot_show_as_escapes"}
+    status, _, err = finish(child(CHILD_AT_CALL, [*EXPLAIN, "--out", str(out)], env))
+    assert (status, err) == (130, INTERRUPTED)
+    assert everything_under(tmp_path) == []
+
+
 def test_ctrl_c_in_a_finalizer_still_stops_the_command(tmp_path):
     """SIGINT as importlib's module-lock callback starts: a weakref callback, run as a
     finalizer after each import, where Python swallows what it raises ("Exception ignored")."""
