@@ -6,7 +6,10 @@
 // show and where. It never computes a gradient: in a quiz it compares the number a student
 // typed with the engine's.
 //
-//   const view = mountSteps(data, root);   ...   view.destroy();   // before mounting again
+//   const view = mountSteps(data, root);
+//   view.update(newData);     // the same graph, new numbers (the lab's slider moved)
+//   view.settings();          // the reader's choices, {shown_decimals, presenting}
+//   view.destroy();           // before mounting again (a new graph, or the quiz switched)
 //
 // root: an element holding the graph's SVG (drawn by draw_dot) in a child of class
 // "steps-graph"; when data.svg is a string it is put there first. The controls, the sentence,
@@ -18,6 +21,12 @@
 // contribution, value, rule, question, hint: {upstream, local, upstream_name, local_name}}]}.
 // A number or a sentence is a "form": an object {"2": text, "4": text} with one text per
 // decimals, or a plain string (one form only). "value" is the engine's number itself.
+// Optional, for a page that mounts again: shown_step (the step shown first: 0, the forward
+// pass, unless said; a quiz opens no further than its first unanswered step) and presenting
+// (true: open in presentation mode); view.settings() gives them back, to mount with.
+// The numbers are written from data alone: the picture may have been drawn for other numbers
+// of the same graph (the lab lays a formula out once), only its ids and text prefixes count:
+// a box's "data " and "grad " texts, an edge's "×" label (or tooltip, for a graph with a fan).
 //
 // data.quiz: the page asks for each step's contribution before it shows it (see `accepts` for
 // the rule an answer is checked by), hints after a wrong answer, and scores; a leaf's final
@@ -29,6 +38,7 @@ const ZOOM_TEXT = { normal: 16, presenting: 22 };  // px: zoomed in, text this s
 const MAX_TEXT = { normal: 26, presenting: 34 };  // px: a tiny graph, fitted, grows no larger
 const MEASURED_SENTENCES = 6;  // the longest few sentences decide the room kept for one
 const BLANK = "________";  // a worksheet's space for an answer
+const TIMES = "\u00d7";  // an edge's label: "×" and its local derivative
 
 // ---- checking an answer ----------------------------------------------------------------------
 // The rule: an answer counts when it is right to 4 significant digits, i.e. within half a
@@ -91,15 +101,16 @@ function ordinal(n) {
 }
 
 export function mountSteps(data, root) {
-  const nodes = data.nodes;
-  const steps = data.steps;
+  let { nodes, steps } = data;  // (update() gives them new numbers, for the same graph)
   const last = steps.length;
   const quiz = data.quiz === true;
-  const opening = data.start ?? "";  // the engine's first sentence of the pass
+  let opening = data.start ?? "";  // the engine's first sentence of the pass
   const choices = (data.decimals || []).map(String);
   let decimals = String(data.shown_decimals ?? choices[choices.length - 1] ?? "");
+  if (choices.length && !choices.includes(decimals)) decimals = choices[choices.length - 1];
   const drawn = String(data.drawn_decimals ?? decimals);
   const pick = (form) => (typeof form === "string" ? form : form[decimals]);
+  const asDrawn = (form) => (typeof form === "string" ? form : form[drawn]);
 
   const graph = root.querySelector(".steps-graph");
   if (typeof data.svg === "string") graph.innerHTML = data.svg;  // from our own server: dot's SVG
@@ -152,7 +163,7 @@ export function mountSteps(data, root) {
   el.handout = h("section", { id: "handout", class: "handout" },
     h("h2", {}, quiz ? "Work out each step: upstream \u00d7 local"
       : "The backward pass, step by step"),
-    h("p", {}, opening), el.handoutList);
+    el.opening = h("p", {}, opening), el.handoutList);
   root.append(el.panel, el.handout, el.done);
   if (quiz) root.classList.add("quiz");
 
@@ -235,22 +246,21 @@ export function mountSteps(data, root) {
   }
   const gradText = nodes.map((node) => boxText(node, "grad "));
   const dataText = nodes.map((node) => boxText(node, "data "));
-  const drawnGrads = gradText.map((t) => (t ? t.textContent : ""));
-  // Each edge's label holds its local derivative as drawn (drawn_decimals); keep the original.
-  // (A graph with a wide fan has the numbers in the edge's tooltip, xlink:title, instead.)
+  // On each edge its local derivative, as draw_dot writes it: "×" and the number, in the
+  // edge's label or, in a graph with a wide fan, in its tooltip (xlink:title) instead.
   const edgeTexts = steps.map((step) => {
     const g = byId(step.edge);
-    return g ? Array.from(g.querySelectorAll("text")).map((t) => [t, t.textContent]) : [];
+    return g ? Array.from(g.querySelectorAll("text"))
+      .filter((t) => t.textContent.startsWith(TIMES)) : [];
   });
   const edgeTips = steps.map((step) => {
     const g = byId(step.edge);
-    return !g || !quiz ? [] : Array.from(g.querySelectorAll("[*|title]"))
-      .filter((a) => a.hasAttribute("xlink:title"))
-      .map((a) => [a, a.getAttribute("xlink:title")]);
+    return g ? Array.from(g.querySelectorAll("a"))
+      .filter((a) => (a.getAttribute("xlink:title") || "").startsWith(TIMES)) : [];
   });
   if (quiz) {  // printed, a quiz page leaves these blank (steps.css)
     gradText.forEach((t) => t && t.classList.add("answer-text"));
-    edgeTexts.forEach((texts) => texts.forEach(([t]) => t.classList.add("answer-text")));
+    edgeTexts.forEach((texts) => texts.forEach((t) => t.classList.add("answer-text")));
   }
 
   // how many contributions each node receives in all, to mark a grad as final; and the step
@@ -273,21 +283,21 @@ export function mountSteps(data, root) {
   const handoutItems = steps.map(() => h("li"));
   el.handoutList.append(...handoutItems);
 
-  // An edge's label: its local derivative, in the decimals chosen; in a quiz "?" until its
-  // step has been answered (the student works it out from the op's rule).
+  // An edge's label (or tooltip): its local derivative, from the data, in the decimals chosen;
+  // in a quiz "?" until its step has been answered (the student works it out from the rule).
   function showEdge(j) {
-    const step = steps[j];
-    if (!step.local) return;
-    const drawnForm = typeof step.local === "string" ? step.local : step.local[drawn];
-    const shown = revealed(j) ? pick(step.local) : "?";
-    for (const [t, original] of edgeTexts[j]) t.textContent = original.split(drawnForm).join(shown);
-    for (const [a, original] of edgeTips[j]) {
-      a.setAttribute("xlink:title", original.split(drawnForm).join(shown));
-    }
+    const local = steps[j].local;
+    if (local) writeEdge(j, revealed(j) ? pick(local) : "?");
   }
 
-  // Every text that depends only on the decimals chosen (show() draws the rest).
+  function writeEdge(j, number) {
+    for (const t of edgeTexts[j]) t.textContent = TIMES + number;
+    for (const a of edgeTips[j]) a.setAttribute("xlink:title", TIMES + number);
+  }
+
+  // Every text that depends only on the numbers and the decimals chosen (show() draws the rest).
   function showNumbers() {
+    el.opening.textContent = opening;
     nodes.forEach((node, i) => {
       if (dataText[i]) dataText[i].textContent = "data " + pick(node.data);
     });
@@ -307,8 +317,8 @@ export function mountSteps(data, root) {
   let zoomed = false;
   // One record per step. outcome: null until revealed, then "first" (right at the first try),
   // "later" (right after a hint) or "shown" (Show: not scored). A blank or a word is no try.
-  const answers = steps.map(() => ({ typed: "", tries: 0, outcome: null, kind: "", said: "",
-    hint: "" }));
+  const unanswered = () => ({ typed: "", tries: 0, outcome: null, kind: "", said: "", hint: "" });
+  const answers = steps.map(unanswered);
   // leaf index -> {typed, value, result}: result null until the leaf's gradient is final
   const predictions = new Map();
 
@@ -657,6 +667,44 @@ export function mountSteps(data, root) {
     start();
   }
 
+  // ---- new numbers for the same graph (update) --------------------------------------------
+  // Why `next` is not new numbers for this graph, or "" when it is: the same Values (ids,
+  // names, ops) and the same steps along the same edges, in the same order.
+  function notTheSameGraph(next) {
+    if (!next || !Array.isArray(next.nodes) || !Array.isArray(next.steps)) {
+      return "its data has no nodes and steps";
+    }
+    if (next.nodes.length !== nodes.length || next.steps.length !== last) {
+      return "it has " + next.nodes.length + " Values and " + next.steps.length +
+        " steps, not " + nodes.length + " and " + last;
+    }
+    const node = nodes.findIndex((n, i) => ["id", "name", "op", "leaf"]
+      .some((key) => next.nodes[i][key] !== n[key]));
+    if (node >= 0) return "its Value " + next.nodes[node].id + " is another one";
+    const step = steps.findIndex((s, j) => ["node", "parent", "edge", "received", "fan_out"]
+      .some((key) => next.steps[j][key] !== s[key]));
+    if (step >= 0) return "its step " + (step + 1) + " is another edge's";
+    if (next.root !== data.root) return "its output is another Value";
+    return "";
+  }
+
+  // Everything a quiz's answers and predictions were checked against, or shown with.
+  function numbers(d) { return JSON.stringify([d.start ?? "", d.nodes, d.steps]); }
+
+  // A new quiz, as a mount starts one: the answers were about other numbers.
+  function restartQuiz() {
+    stop();
+    answers.forEach((a) => Object.assign(a, unanswered()));
+    predictions.clear();
+    el.answerLabel.textContent = "";
+    el.answer.value = "";
+    setFeedback("", "");
+    el.predictValue.value = "";
+    el.predictStatus.textContent = "";
+    el.predictStatus.className = "feedback";
+    state = 0;
+  }
+
   // ---- every control bound in one place --------------------------------------------------
   el.prev.addEventListener("click", () => { stop(); go(state - 1); });
   el.next.addEventListener("click", () => { stop(); go(state + 1); });
@@ -704,13 +752,46 @@ export function mountSteps(data, root) {
   }
   document.addEventListener("keydown", onKey);
 
+  if (data.presenting === true) {
+    root.classList.add("presenting");
+    el.present.setAttribute("aria-pressed", "true");
+  }
   showNumbers();
-  show(0);
+  show(Math.min(Number(data.shown_step) || 0, reachable()));
   layout();
 
-  // Undo the mount (the lab mounts again when its data changes, or the quiz is switched):
-  // the listeners, the built elements, and the picture's texts as drawn.
   return {
+    // The same graph with new numbers (the lab's slider moved): every number and sentence is
+    // written again from `next`, at the step shown, in the decimals chosen; presentation mode,
+    // zoom and Play go on. The picture is not fitted again (layout() reflows the whole graph:
+    // too slow for a slider on a big one). next.quiz, svg and the settings are not read: the
+    // view keeps its own. A quiz keeps its answers only when every number is the one they were
+    // checked against; new numbers start it again, from the forward pass, as a mount would.
+    update(next) {
+      const why = notTheSameGraph(next);
+      if (why) {
+        throw new Error("update() takes new numbers for the graph this view shows, but " + why +
+          ": for another graph, destroy() this view and call mountSteps() again.");
+      }
+      const renewed = quiz && numbers(next) !== numbers({ start: opening, nodes, steps });
+      ({ nodes, steps } = next);
+      opening = next.start ?? "";
+      if (renewed) restartQuiz();
+      showNumbers();
+      show(state);
+    },
+
+    // The reader's choices, as data fields: mounting again with them keeps them. (The
+    // decimals as data.decimals offered them: a number from page_data.)
+    settings() {
+      const offered = (data.decimals || []).find((d) => String(d) === decimals);
+      return { shown_decimals: offered ?? decimals,
+        presenting: root.classList.contains("presenting") };
+    },
+
+    // Undo the mount (the lab mounts again for a new graph, or when the quiz is switched): the
+    // listeners, the built elements, and the picture's texts as draw_dot draws the numbers
+    // last shown.
     destroy() {
       stop();
       document.removeEventListener("keydown", onKey);
@@ -720,22 +801,14 @@ export function mountSteps(data, root) {
       el.done.remove();
       root.classList.remove("quiz", "presenting");
       clearHighlights();
-      gradText.forEach((t, i) => {
-        if (!t) return;
-        t.textContent = drawnGrads[i];
-        t.classList.remove("grad-zero", "grad-final", "answer-text");
-      });
-      edgeTexts.forEach((texts) => texts.forEach(([t, original]) => {
-        t.textContent = original;
-        t.classList.remove("answer-text");
-      }));
-      edgeTips.forEach((tips) => tips.forEach(([a, original]) => {
-        a.setAttribute("xlink:title", original);
-      }));
       nodes.forEach((node, i) => {
-        const form = typeof node.data === "string" ? node.data : node.data[drawn];
-        if (dataText[i]) dataText[i].textContent = "data " + form;
+        if (dataText[i]) dataText[i].textContent = "data " + asDrawn(node.data);
+        if (!gradText[i]) return;
+        gradText[i].textContent = "grad " + asDrawn(node.grad);
+        gradText[i].classList.remove("grad-zero", "grad-final", "answer-text");
       });
+      steps.forEach((step, j) => { if (step.local) writeEdge(j, asDrawn(step.local)); });
+      edgeTexts.forEach((texts) => texts.forEach((t) => t.classList.remove("answer-text")));
     },
   };
 }

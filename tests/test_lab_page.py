@@ -86,18 +86,19 @@ def press_outside_fields(page, key: str) -> None:
     page.keyboard.press(key)
 
 
-def expected(formula: str, values: dict[str, float]) -> dict[str, dict[str, list[str]]]:
+def expected(formula: str, values: dict[str, float],
+             decimals: int = 4) -> dict[str, dict[str, list[str]]]:
     """What the graph must show, from a fresh graph and backward(): each box's name, data and
-    grad, each edge's local derivative, as draw_dot writes them."""
+    grad, each edge's local derivative, as draw_dot writes them (with `decimals`)."""
     graph = build(formula, values)
     graph.root.backward()
     snap = graph_snapshot(graph.root)
     nodes, edges = {}, {}
     for i, node in enumerate(snap.order):
-        nodes[f"n{i}"] = [snap.names[node], f"data {format_number(node.data)}",
-                          f"grad {format_number(node.grad)}"]
+        nodes[f"n{i}"] = [snap.names[node], f"data {format_number(node.data, decimals)}",
+                          f"grad {format_number(node.grad, decimals)}"]
         for k, local in enumerate(node.local_grads):
-            edges[f"e{i}_{k}"] = [f"×{format_number(local)}"]
+            edges[f"e{i}_{k}"] = [f"×{format_number(local, decimals)}"]
     return {"nodes": nodes, "edges": edges}
 
 
@@ -127,7 +128,8 @@ def test_a_slider_changes_every_number_in_the_same_svg_and_runs_no_dot(lab_page,
     page = lab_page.page
     type_formula(page, NEURON)
     set_values(page, NEURON_VALUES)
-    page.evaluate("() => { document.querySelector('#graph svg').labTag = 'laid out once'; }")
+    page.evaluate("""() => { document.querySelector('#graph svg').labTag = 'laid out once';
+        document.querySelector('#panel').labTag = 'mounted once'; }""")
     runs = lab.app.state.lab.layouts.stats.dot_runs
     slider = page.get_by_role("slider", name="x1 slider")
     slider.focus()
@@ -140,6 +142,8 @@ def test_a_slider_changes_every_number_in_the_same_svg_and_runs_no_dot(lab_page,
     assert float(slider.input_value()) == values["x1"] == pytest.approx(start + 7 * step)
     assert shown(page) == expected(NEURON, values)
     assert page.evaluate("() => document.querySelector('#graph svg').labTag") == "laid out once"
+    # the step-through was given the numbers (view.update), not mounted again
+    assert page.evaluate("() => document.querySelector('#panel').labTag") == "mounted once"
     assert lab.app.state.lab.layouts.stats.dot_runs == runs
     # the table of every grad under the step-through follows too
     table = page.evaluate("""() => [...document.querySelectorAll('#grads tbody tr')]
@@ -314,6 +318,8 @@ def test_the_address_keeps_the_formula_and_values_for_a_reload(lab_page):
 def test_the_controls_are_reached_by_the_keyboard_with_a_visible_focus(lab_page):
     page = lab_page.page
     page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("Tab")  # the header's link to the network lab comes first
+    assert page.evaluate("() => document.activeElement.textContent") == "Network lab"
     page.keyboard.press("Tab")
     focused = page.evaluate("() => [document.activeElement.id, "
                             "getComputedStyle(document.activeElement).outlineWidth]")
@@ -343,3 +349,53 @@ def test_the_quiz_in_the_lab_asks_each_step_and_checks_it_against_the_engine(lab
     page.fill("#answer", f"{steps[0].contribution:.6g}")  # right to 4 significant digits
     page.press("#answer", "Enter")
     assert page.locator("#sentence").text_content() == str(steps[0])  # revealed: the engine's
+
+
+def test_a_slider_and_a_new_formula_keep_the_decimals_and_the_presentation_mode(lab_page):
+    page = lab_page.page
+    type_formula(page, NEURON)
+    set_values(page, NEURON_VALUES)
+    page.select_option("#decimals", "2")
+    page.get_by_role("button", name="Presentation").click()
+
+    def kept() -> bool:
+        return (page.locator("#decimals").input_value() == "2" and
+                page.get_attribute("#present", "aria-pressed") == "true" and
+                "presenting" in page.get_attribute("#steps", "class").split())
+
+    page.get_by_role("spinbutton", name="b", exact=True).fill("1.5")  # the same layout
+    wait_idle(page)
+    assert kept()
+    assert shown(page) == expected(NEURON, dict(NEURON_VALUES, b=1.5), decimals=2)
+    type_formula(page, "y = exp(a) * a")  # a new layout: mounted again
+    assert kept()
+    assert shown(page) == expected("y = exp(a) * a", {"a": 1.0}, decimals=2)
+    assert page.locator("#counter").text_content() == "Step 3 of 3"
+
+
+def test_the_quiz_keeps_its_answers_for_the_same_numbers_and_starts_again_for_new_ones(
+        lab_page):
+    page = lab_page.page
+    type_formula(page, NEURON)
+    set_values(page, NEURON_VALUES)
+    page.get_by_role("button", name="Quiz").click()
+    steps = list(backward_steps(build(NEURON, NEURON_VALUES).root))
+    page.get_by_role("button", name="Next").click()
+    page.fill("#answer", f"{steps[0].contribution:.6g}")
+    page.press("#answer", "Enter")
+    answers = int(page.locator("body").get_attribute("data-answers"))
+    b = page.get_by_role("spinbutton", name="b", exact=True)
+    b.fill(repr(NEURON_VALUES["b"]))  # typed again: an answer with the same numbers
+    wait_idle(page)
+    assert int(page.locator("body").get_attribute("data-answers")) == answers + 1
+    assert page.locator("#counter").text_content() == "Step 1 of 9"
+    assert page.locator("#feedback").text_content() == "\u2713 Right at the first try."
+    b.fill("1.5")  # new numbers: a new quiz, on them
+    wait_idle(page)
+    assert page.locator("#counter").text_content().startswith("Forward pass")
+    assert page.locator("#score").text_content() == "Score: nothing answered yet (9 steps)"
+    new_steps = list(backward_steps(build(NEURON, dict(NEURON_VALUES, b=1.5)).root))
+    page.get_by_role("button", name="Next").click()
+    page.fill("#answer", f"{new_steps[0].contribution:.6g}")
+    page.press("#answer", "Enter")
+    assert page.locator("#sentence").text_content() == str(new_steps[0])

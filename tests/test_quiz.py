@@ -71,9 +71,9 @@ def lecture():
     return build(LECTURE, LECTURE_VALUES).root
 
 
-def small():
+def small(a: float = 1.25, b: float = -0.37, c: float = 0.2):
     """L = tanh(a*b + c) with numbers that show up distinctly in a hint."""
-    a, b, c = Value(1.25, "a"), Value(-0.37, "b"), Value(0.2, "c")
+    a, b, c = Value(a, "a"), Value(b, "b"), Value(c, "c")
     out = (a * b + c).tanh()
     out.label = "L"
     return out
@@ -779,4 +779,83 @@ def test_a_lone_leaf_has_nothing_to_ask(tmp_path, browser_page):
     assert page.text_content("#final-score") == "" and page.text_content("#score") == ""
     assert page.is_disabled("#next") and page.is_disabled("#predict-go")
     assert page.text_content("#grads td.grad") == "1.0000"
+    assert browser_page.errors == []
+
+
+# ---------------------------------------------------------------------------------------------
+# view.update(data) in a quiz: the lab sends new numbers for the same graph when a slider moves
+
+
+def quiz_view(root: Value, tmp_path: Path) -> Path:
+    """A quiz page whose view is kept as window.view, to call update() on."""
+    path = quiz_page(root, tmp_path, "view.html")
+    text = path.read_text(encoding="utf-8")
+    mount = "mountSteps(JSON.parse("
+    assert text.count(mount) == 1
+    path.write_text(text.replace(mount, "window.view = " + mount), encoding="utf-8")
+    return path
+
+
+READ_PREDICTIONS = "() => Array.from(document.querySelectorAll('#predictions li'), (l) => " \
+    "l.textContent)"
+
+
+def answer_some(page, steps) -> None:
+    """Step 1 right, step 2 wrong (so a hint shows), and a prediction of a's gradient."""
+    page.click("#next")
+    answer(page, right(steps[0]))
+    page.click("#next")
+    answer(page, wrong(steps[1]))
+    page.select_option("#predict-leaf", label="a")
+    page.fill("#predict-value", "3")
+    page.press("#predict-value", "Enter")
+
+
+def test_update_with_the_same_numbers_keeps_the_answers(tmp_path, browser_page):
+    root = small()
+    steps = list(backward_steps(root))
+    path = quiz_view(root, tmp_path)
+    browser_page.open(path)
+    page = browser_page.page
+    answer_some(page, steps)
+    before, predictions = read(page), page.evaluate(READ_PREDICTIONS)
+    assert before["counter"] == "Step 2 of 5" and before["hint"]
+    # the same numbers in new objects, as the lab sends them (its page data says quiz: false;
+    # the view keeps its own mode)
+    page.evaluate("(data) => window.view.update(data)", {**page_json(path), "quiz": False})
+    assert read(page) == before
+    assert page.evaluate(READ_PREDICTIONS) == predictions == [
+        "a: you said 3; checked when a's gradient is final."]
+    answer(page, right(steps[1]))  # and the quiz goes on from there
+    assert read(page)["feedback"] == "\u2713 Right, at the 2nd try."
+    assert browser_page.errors == []
+
+
+def test_update_with_new_numbers_starts_the_quiz_again_on_them(tmp_path, browser_page):
+    root, new_root = small(), small(a=-2.0, b=0.5, c=1.0)
+    steps, new_steps = list(backward_steps(root)), list(backward_steps(small(-2.0, 0.5, 1.0)))
+    browser_page.open(quiz_view(root, tmp_path))
+    page = browser_page.page
+    answer_some(page, steps)
+    page.evaluate("(data) => window.view.update(data)", page_data(fresh_pass(new_root)))
+    updated = read(page)
+    assert updated["counter"] == "Forward pass (5 backward steps to go)"
+    assert updated["score"] == "Score: nothing answered yet (5 steps)"
+    # nothing revealed any more (the edges op -> Value, "_out", carry no label)
+    assert {v for k, v in updated["edges"].items() if not k.endswith("_out")} == {"\u00d7?"}
+    assert page.evaluate(READ_PREDICTIONS) == []
+    # just what a quiz mounted on the new numbers shows
+    everything = "document.getElementById('steps').textContent"
+    shown = page.evaluate(everything)
+    fresh = browser_page.page.context.new_page()
+    fresh.goto(quiz_page(new_root, tmp_path, "fresh.html").resolve().as_uri())
+    assert {**read(fresh), "focused": None} == {**updated, "focused": None}
+    assert fresh.evaluate(everything) == shown
+    fresh.close()
+    # checked against the new numbers
+    page.click("#next")
+    answer(page, right(steps[0]))
+    assert "Not quite" in read(page)["feedback"]
+    answer(page, right(new_steps[0]))
+    assert read(page)["sentence"] == str(new_steps[0])
     assert browser_page.errors == []

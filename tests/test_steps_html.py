@@ -3,15 +3,20 @@
 The browser tests use the `browser_page` fixture of conftest.py (Debian's headless Chromium).
 """
 
+import html
 import re
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from autograd import Value, backward_steps, save_steps_html, topological_order
 from autograd.draw import GraphvizMissingError
+from autograd.formula import build
 from autograd.snapshot import graph_snapshot
+from autograd.steps_html import fresh_pass, page_data, question, steps_page
 from autograd.trace import format_number
 
 # Everything the page shows at one moment, read in a single round trip to the browser.
@@ -337,3 +342,245 @@ def test_a_graph_with_earlier_passes_gets_the_page_of_one_fresh_pass(tmp_path):
     root.backward()  # the leaves now hold two passes' grads
     again = save_steps_html(root, tmp_path / "again.html").read_text(encoding="utf-8")
     assert again == fresh
+
+
+# ---------------------------------------------------------------------------------------------
+# view.update(data): the same graph with new numbers, as the live lab sends when a slider moves
+
+NEURON = "o = tanh(x1*w1 + x2*w2 + b)"
+NEURON_VALUES = {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6.8813735870195432}
+MOUNT = "mountSteps(JSON.parse("
+
+# Everything the view shows, as text: the picture's texts, tooltips and classes, the panel, the
+# printable list, the final table, what is lit and which buttons are live.
+READ_VIEW = """() => {
+  const root = document.getElementById("steps");
+  const svg = root.querySelector("svg");
+  const byId = (id) => document.getElementById(id);
+  return {
+    texts: Array.from(svg.querySelectorAll("text"), (t) => t.textContent),
+    tips: Array.from(svg.querySelectorAll("a"), (a) => a.getAttribute("xlink:title")),
+    classes: Array.from(svg.querySelectorAll("text"), (t) => t.getAttribute("class") || ""),
+    lit: Array.from(root.querySelectorAll(".hl-edge, .hl-recv, .hl-send, .hl-op"),
+      (e) => e.id + " " + e.getAttribute("class")),
+    panel: byId("panel").textContent, handout: byId("handout").textContent,
+    done: byId("done").textContent, doneHidden: byId("done").hidden,
+    decimals: byId("decimals").value, prev: byId("prev").disabled, next: byId("next").disabled,
+  };
+}"""
+
+
+def neuron_data(values: dict[str, float], quiz: bool = False) -> dict:
+    """The page data of the lecture neuron with these values (what the lab's server sends)."""
+    return page_data(fresh_pass(build(NEURON, values).root), quiz=quiz)
+
+
+def page_with_view(root: Value, path: Path, quiz: bool = False) -> Path:
+    """root's static page, its view kept as window.view and its module's mountSteps as
+    window.mountSteps: update() and destroy() run through the page's own inlined module."""
+    text = save_steps_html(root, path, quiz=quiz).read_text(encoding="utf-8")
+    assert text.count(MOUNT) == 1
+    path.write_text(text.replace(MOUNT, "window.mountSteps = mountSteps;\nwindow.view = " + MOUNT),
+                    encoding="utf-8")
+    return path
+
+
+def drawn_texts(root: Value, tmp_path: Path) -> tuple[list[str], list[str]]:
+    """The texts and tooltips of root's picture as draw_dot draws them (its saved page's SVG)."""
+    text = save_steps_html(root, tmp_path / "drawn.html").read_text(encoding="utf-8")
+    svg = text[text.index("<svg"):text.index("</svg>")]
+    return ([html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)],
+            [html.unescape(t) for t in re.findall(r'xlink:title="([^"]*)"', svg)])
+
+
+def go_to(page, step: int) -> None:
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.keyboard.press("Home")
+    for _ in range(step):
+        page.keyboard.press("ArrowRight")
+
+
+@pytest.fixture(scope="module")
+def neuron_page(tmp_path_factory) -> Path:
+    root = build(NEURON, NEURON_VALUES).root
+    return page_with_view(root, tmp_path_factory.mktemp("update") / "neuron.html")
+
+
+SMALL_NUMBERS = st.floats(-3, 3, allow_nan=False).map(lambda x: round(x, 3))
+
+
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(values=st.fixed_dictionaries({name: SMALL_NUMBERS for name in NEURON_VALUES}),
+       step=st.integers(0, 9), decimals=st.sampled_from(["2", "4"]))
+def test_update_shows_what_a_fresh_mount_of_the_new_numbers_shows(
+        neuron_page, browser_page, values, step, decimals):
+    browser_page.open(neuron_page)
+    page = browser_page.page
+    page.select_option("#decimals", decimals)
+    go_to(page, step)
+    new = neuron_data(values)
+    page.evaluate("(data) => window.view.update(data)", new)
+    updated = page.evaluate(READ_VIEW)
+    assert updated["decimals"] == decimals  # the reader's choice and step are kept
+    assert page.text_content("#counter") == (f"Step {step} of 9" if step else
+                                             "Forward pass (9 backward steps to go)")
+    # a fresh view of the new numbers, at the same step in the same decimals, shows the same
+    page.evaluate("""([data, decimals]) => { window.view.destroy();
+        window.view = window.mountSteps({...data, shown_decimals: decimals},
+                                        document.getElementById("steps")); }""", [new, decimals])
+    go_to(page, step)
+    assert page.evaluate(READ_VIEW) == updated
+    assert browser_page.errors == []
+
+
+def test_update_keeps_presentation_zoom_and_play(neuron_page, browser_page):
+    browser_page.open(neuron_page)
+    page = browser_page.page
+    page.click("#present")
+    page.click("#zoom")
+    page.select_option("#speed", "300")
+    page.click("#play")
+    page.wait_for_function("document.getElementById('counter').textContent.startsWith('Step')")
+    values = dict(NEURON_VALUES, b=1.5)
+    page.evaluate("(data) => window.view.update(data)", neuron_data(values))
+    assert page.get_attribute("#present", "aria-pressed") == "true"
+    assert "presenting" in page.get_attribute("#steps", "class").split()
+    assert page.text_content("#zoom") == "Fit to window"
+    assert page.text_content("#play") == "Pause"  # still playing, on to the end
+    page.wait_for_function("document.getElementById('counter').textContent === 'Step 9 of 9'")
+    assert page.text_content("#play") == "Play"
+    steps = list(backward_steps(build(NEURON, values).root))
+    assert page.text_content("#sentence") == str(steps[-1])  # the new numbers' last step
+    assert browser_page.errors == []
+
+
+def fan(x: float) -> Value:
+    """x feeds 18 factors: a fan, so draw_dot puts every edge's number in its tooltip."""
+    a = Value(x, "a")
+    y = a
+    for _ in range(17):
+        y = y * a
+    y.label = "y"
+    return y
+
+
+@pytest.mark.parametrize("graph", ["neuron", "fan"])
+def test_edge_labels_and_tooltips_come_from_the_data(graph, tmp_path, browser_page):
+    """A picture drawn for other numbers than the data it shows (the lab lays a structure out
+    once, for its first numbers): each edge shows the data's local derivative."""
+    if graph == "neuron":
+        drawn_root, shown_root = (build(NEURON, NEURON_VALUES).root,
+                                  build(NEURON, dict(NEURON_VALUES, x1=-0.5, w2=4.0)).root)
+    else:
+        drawn_root, shown_root = fan(1.5), fan(-0.75)
+    text = save_steps_html(drawn_root, tmp_path / "drawn.html").read_text(encoding="utf-8")
+    svg = text[text.index("<svg"):text.index("</svg>") + len("</svg>")]
+    path = tmp_path / "page.html"
+    path.write_text(steps_page("t", svg, page_data(fresh_pass(shown_root))), encoding="utf-8")
+    browser_page.open(path)
+    page = browser_page.page
+    read_edges = """() => Object.fromEntries(Array.from(document.querySelectorAll(
+        "#graph g.edge"), (g) => [g.id, [...Array.from(g.querySelectorAll("text"),
+        (t) => t.textContent), ...Array.from(g.querySelectorAll("a"),
+        (a) => a.getAttribute("xlink:title"))]]))"""
+    index = {node: i for i, node in enumerate(topological_order(shown_root))}
+    for decimals in (4, 2):
+        page.select_option("#decimals", str(decimals))
+        edges = page.evaluate(read_edges)
+        for node, i in index.items():
+            for k, local in enumerate(node.local_grads):
+                assert edges[f"e{i}_{k}"] == [f"\u00d7{format_number(local, decimals)}"]
+    assert browser_page.errors == []
+
+
+def test_after_update_destroy_leaves_the_picture_drawn_for_the_new_numbers(tmp_path,
+                                                                         browser_page):
+    browser_page.open(page_with_view(fan(1.5), tmp_path / "fan.html"))
+    page = browser_page.page
+    page.keyboard.press("End")
+    page.evaluate("""(data) => { window.view.update(data); window.view.destroy(); }""",
+                  page_data(fresh_pass(fan(-0.75))))
+    texts, tips = drawn_texts(fan(-0.75), tmp_path)
+    shown = page.evaluate("""() => { const svg = document.querySelector("#steps svg");
+        return [Array.from(svg.querySelectorAll("text"), (t) => t.textContent),
+                Array.from(svg.querySelectorAll("a"), (a) => a.getAttribute("xlink:title"))];
+    }""")
+    assert shown == [texts, tips]
+    assert page.evaluate("document.querySelectorAll('#panel, #handout, #done').length") == 0
+    assert browser_page.errors == []
+
+
+def test_update_refuses_another_graph_and_changes_nothing(neuron_page, browser_page):
+    browser_page.open(neuron_page)
+    page = browser_page.page
+    page.keyboard.press("End")
+    before = page.evaluate(READ_VIEW)
+    other = page_data(fresh_pass(build("o = tanh(x1*w1 + b)", {"x1": 1, "w1": 2, "b": 3}).root))
+    message = page.evaluate("""(data) => { try { window.view.update(data); return null; }
+        catch (e) { return e.message; } }""", other)
+    assert message is not None and "mountSteps" in message and "destroy()" in message
+    assert page.evaluate(READ_VIEW) == before
+    assert browser_page.errors == []
+
+
+def test_settings_give_back_the_readers_choices_and_a_mount_with_them_keeps_them(
+        neuron_page, browser_page):
+    browser_page.open(neuron_page)
+    page = browser_page.page
+    data = neuron_data(NEURON_VALUES)
+    settings = "() => window.view.settings()"
+    assert page.evaluate(settings) == {"shown_decimals": data["shown_decimals"],
+                                       "presenting": False}
+    page.select_option("#decimals", "2")
+    page.click("#present")
+    go_to(page, 5)
+    chosen = page.evaluate(settings)
+    assert chosen == {"shown_decimals": 2, "presenting": True}  # as page_data writes them
+    before = page.evaluate(READ_VIEW)
+    page.evaluate("""([data, chosen]) => { window.view.destroy();
+        window.view = window.mountSteps({...data, ...chosen, shown_step: 5},
+                                        document.getElementById("steps")); }""", [data, chosen])
+    assert page.evaluate(READ_VIEW) == before  # step 5, in 2 decimals
+    assert page.get_attribute("#present", "aria-pressed") == "true"
+    assert "presenting" in page.get_attribute("#steps", "class").split()
+    assert page.evaluate(settings) == chosen
+    assert browser_page.errors == []
+
+
+def test_a_quiz_mounted_at_a_later_step_opens_at_its_first_unanswered_one(tmp_path,
+                                                                        browser_page):
+    root = build(NEURON, NEURON_VALUES).root
+    browser_page.open(page_with_view(root, tmp_path / "quiz.html", quiz=True))
+    page = browser_page.page
+    page.evaluate("""(data) => { window.view.destroy();
+        window.view = window.mountSteps({...data, quiz: true, shown_step: 5},
+                                        document.getElementById("steps")); }""",
+                  neuron_data(NEURON_VALUES, quiz=True))
+    assert page.text_content("#counter") == "Step 1 of 9"
+    first = next(iter(backward_steps(root)))
+    assert page.text_content("#sentence") == question(first) + " = ?"  # asked, not shown
+    assert browser_page.errors == []
+
+
+@pytest.mark.parametrize("graph", ["neuron", "fan"])
+@pytest.mark.parametrize("quiz", [False, True])
+def test_destroy_leaves_the_picture_as_drawn(graph, quiz, tmp_path, browser_page):
+    """What the network page relies on: a view taken away, in whatever decimals and at whatever
+    step, leaves draw_dot's texts and tooltips (and no class of its own) in the picture."""
+    root = build(NEURON, NEURON_VALUES).root if graph == "neuron" else fan(1.5)
+    browser_page.open(page_with_view(root, tmp_path / "page.html", quiz=quiz))
+    page = browser_page.page
+    page.select_option("#decimals", "2")
+    go_to(page, 1)
+    read = """() => { const svg = document.querySelector("#steps svg");
+        return [Array.from(svg.querySelectorAll("text"), (t) => t.textContent),
+                Array.from(svg.querySelectorAll("a"), (a) => a.getAttribute("xlink:title")),
+                Array.from(svg.querySelectorAll("[class]"), (e) => e.getAttribute("class"))
+                  .filter((c) => !["", "graph", "node", "edge", "cluster"].includes(c))];
+    }"""
+    texts, tips = drawn_texts(root, tmp_path)
+    assert page.evaluate(read) != [texts, tips, []]  # the view's own numbers and classes
+    page.evaluate("window.view.destroy()")
+    assert page.evaluate(read) == [texts, tips, []]
+    assert browser_page.errors == []

@@ -7,9 +7,9 @@
 // computes a gradient.
 //
 // The graph is laid out by dot on the server once per structure; after that an answer only
-// changes numbers, which are written into the same SVG by its stable ids (n3, e3_0): the SVG
-// element is replaced only when the answer's `layout` key changes. The step-through under the
-// graph is autograd's steps.js (mountSteps), the module the static page inlines.
+// changes numbers, which the step-through under the graph (autograd's steps.js, the module the
+// static page inlines) writes into the same SVG by its stable ids (n3, e3_0): view.update. The
+// SVG element is replaced only when the answer's `layout` key changes.
 //
 // Requests: one in flight per kind. A slider sends while nothing is in flight; moves made
 // meanwhile are merged into one request with the latest values, sent when the answer arrives.
@@ -260,11 +260,10 @@ function setValue(name, x, fromSlider = false) {
   askExplain();
 }
 
-// The graph and the step-through under it: mounted anew for a new layout; for a new answer of
-// the same layout, its numbers are written into the same SVG.
-// mounted: {layout, quiz, data: the answer's page data shown, stepsData: the data mountSteps
-// holds (the first answer's objects, their numbers since overwritten), view: what mountSteps
-// returned (destroy), texts: the SVG's and the panel's texts that hold numbers}
+// The graph and the step-through under it: mounted anew for a new layout (or when the quiz
+// is switched), keeping the reader's settings; for a new answer of the same layout, its numbers
+// go to the view shown (update: the same step, in the same SVG; a quiz starts again on new
+// numbers). mounted: {layout, quiz, data: the answer's page data shown, view: mountSteps's}
 let mounted = null;
 
 function renderGraph() {
@@ -278,138 +277,27 @@ function renderGraph() {
     askExplain();
     return;
   }
-  if (!mounted || mounted.layout !== result.layout || mounted.quiz !== state.quiz ||
-      (state.quiz && mounted.data !== result.page)) {
+  if (!mounted || mounted.layout !== result.layout || mounted.quiz !== state.quiz) {
     remount(result);
   } else if (mounted.data !== result.page) {
-    refreshNumbers(result.page);
+    mounted.view.update(result.page);
+    mounted.data = result.page;
   }
   renderHighlight();
 }
 
+// A plain step-through opens at its last step (every gradient of the pass, the last step's
+// sentence); a quiz at the forward pass. The same layout keeps its SVG (destroy leaves it as
+// drawn), a new one brings its own, from the lab's own server.
 function remount(result) {
-  const settings = mounted ? keepSettings() : null;
+  const settings = mounted ? mounted.view.settings() : {};
   const sameLayout = mounted && mounted.layout === result.layout;
   if (mounted) mounted.view.destroy();
-  const data = { ...result.page, quiz: state.quiz };
-  if (sameLayout) {
-    drawEdges(texts(), result.page, String(result.page.drawn_decimals));  // as steps.js expects
-  } else {
-    data.svg = result.svg;  // a new layout: its SVG, from the lab's own server
-  }
-  mounted = { layout: result.layout, quiz: state.quiz, data: result.page, stepsData: data,
+  const data = { ...result.page, ...settings, quiz: state.quiz,
+    shown_step: state.quiz ? 0 : result.page.steps.length };
+  if (!sameLayout) data.svg = result.svg;
+  mounted = { layout: result.layout, quiz: state.quiz, data: result.page,
     view: mountSteps(data, el.steps) };
-  mounted.texts = texts();
-  const decimals = el.steps.querySelector("#decimals");
-  if (decimals && !state.quiz) decimals.addEventListener("change", patchEdges);  // after its own
-  if (settings) settings();
-  if (!state.quiz) pressKey("End");  // every number of the pass, the last step's sentence
-}
-
-// The same structure, new numbers (not in a quiz, which starts again instead): copied into the
-// data mountSteps holds, so that every step it shows from now on has them; then the step shown
-// is drawn again. At the last step, where the lab starts (every grad final), steps.js draws the
-// step (End) and the lab writes the other numbers; elsewhere steps.js redraws everything, as for
-// a change of decimals (which also fits the picture to the window again: a few reflows of the
-// whole graph, too slow for a slider moved on a big graph, hence the first way where it can).
-function refreshNumbers(page) {
-  const data = mounted.stepsData;
-  data.nodes.forEach((node, i) => Object.assign(node, page.nodes[i]));
-  data.steps.forEach((step, j) => Object.assign(step, page.steps[j]));
-  data.start = page.start;
-  mounted.data = page;
-  const next = el.steps.querySelector("#next");
-  const decimals = el.steps.querySelector("#decimals");
-  if (next && next.disabled) {
-    pressKey("End");
-    writeNumbers(data);
-  } else if (decimals) {
-    decimals.dispatchEvent(new Event("change"));  // (which patchEdges follows)
-  } else {
-    patchEdges();
-  }
-}
-
-function shownDecimals() {
-  const chosen = el.steps.querySelector("#decimals");
-  return chosen ? chosen.value : String(mounted.stepsData.drawn_decimals);
-}
-
-// The texts that hold numbers, found once per mount: each box's data text, each edge's labels
-// and tooltips, and the rows of steps.js's table of grads and its printable list of steps.
-function texts() {
-  const find = (id) => el.graph.querySelector("#" + CSS.escape(id));
-  const page = state.result.page;
-  const boxData = page.nodes.map((node) => {
-    const g = find(node.id);
-    const found = g ? [...g.querySelectorAll("text")].filter((t) =>
-      t.textContent.startsWith("data ")) : [];
-    return found[found.length - 1] || null;
-  });
-  const edges = page.steps.map((step) => {
-    const g = find(step.edge);
-    if (!g) return { labels: [], tips: [] };
-    return { labels: [...g.querySelectorAll("text")].filter((t) =>
-      t.textContent.startsWith("\u00d7")),
-    tips: [...g.querySelectorAll("a")].filter((a) =>
-      (a.getAttribute("xlink:title") || "").startsWith("\u00d7")) };
-  });
-  const rows = new Map([...el.steps.querySelectorAll("#grads tbody tr")].map((tr) =>
-    [tr.dataset.node, tr.cells]));
-  const handout = [...el.steps.querySelectorAll("#handout-steps li")];
-  return { boxData, edges, rows, handout };
-}
-
-// Every number steps.js draws only when the decimals change: the boxes' data, the edges, the
-// table of grads, the printable steps.
-function writeNumbers(data) {
-  const decimals = shownDecimals();
-  const pick = (form) => (typeof form === "string" ? form : form[decimals]);
-  const { boxData, rows, handout } = mounted.texts;
-  data.nodes.forEach((node, i) => {
-    if (boxData[i]) boxData[i].textContent = "data " + pick(node.data);
-    const cells = rows.get(node.id);
-    if (cells && cells.length >= 4) {
-      cells[2].textContent = pick(node.data);
-      cells[3].textContent = pick(node.grad);
-    }
-  });
-  data.steps.forEach((step, j) => { if (handout[j]) handout[j].textContent = pick(step.sentence); });
-  patchEdges();
-}
-
-// steps.js writes each edge's label from the text it found there when it mounted, so after a
-// refresh the lab writes the current local derivative itself, label and tooltip alike.
-function patchEdges() {
-  drawEdges(mounted.texts, mounted.stepsData, shownDecimals());
-}
-
-function drawEdges(found, data, decimals) {
-  data.steps.forEach((step, j) => {
-    const local = "\u00d7" + (typeof step.local === "string" ? step.local : step.local[decimals]);
-    for (const t of found.edges[j].labels) t.textContent = local;
-    for (const a of found.edges[j].tips) a.setAttribute("xlink:title", local);
-  });
-}
-
-// What a remount would lose: the decimals chosen, presentation mode.
-function keepSettings() {
-  const decimals = el.steps.querySelector("#decimals");
-  const chosen = decimals ? decimals.value : null;
-  const presenting = el.steps.classList.contains("presenting");
-  return () => {
-    const now = el.steps.querySelector("#decimals");
-    if (now && chosen && now.value !== chosen) {
-      now.value = chosen;
-      now.dispatchEvent(new Event("change"));
-    }
-    const present = el.steps.querySelector("#present");
-    if (present && presenting !== el.steps.classList.contains("presenting")) present.click();
-  };
-}
-
-function pressKey(key) {
-  document.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true }));
 }
 
 // The path view: the chosen input's paths, their products and their sum.
