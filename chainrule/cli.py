@@ -39,6 +39,8 @@ commands:
   demo [NAME]                                 list the teaching demos, or run one
   train DATASET [options]                     train an MLP on a built-in dataset
   serve [--host H] [--port P] [--no-browser]  the live lab: a formula's gradients in a browser
+  exercises [--level 1|2|3] --out DIR         a worksheet of chain-rule exercises and its key
+  twin MODEL.json                             print a saved model's PyTorch twin, as a script
 
 '{PROG} COMMAND --help' shows a command's options.
 """
@@ -142,6 +144,8 @@ COMMANDS = {
     "demo": "chainrule.demo",
     "train": "chainrule.train",
     "serve": "chainrule.serve",
+    "exercises": "chainrule.exercises.command",
+    "twin": "chainrule.twin",
 }
 
 

@@ -24,4 +24,24 @@ __all__ = [
     # pictures (graphviz and matplotlib are imported only when a picture is made)
     "draw_network", "plot_decision_boundary", "plot_grad_norms", "plot_history",
     "TrainingRecorder", "save_training_replay",
+    # the PyTorch twin (loaded on first use, below; torch only when a twin is made)
+    "from_torch", "to_torch",
 ]
+
+# Names whose module is loaded when they are first looked up (PEP 562), so that `import nn`
+# stays light: nn.to_torch loads nn.torch_twin, which imports torch only to build a twin.
+_LAZY = {"to_torch": "nn.torch_twin", "from_torch": "nn.torch_twin"}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'nn' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value  # looked up once: later lookups never come here
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
