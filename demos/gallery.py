@@ -74,6 +74,27 @@ CAPTIONS = {
     "10_digits_misclassified": "The held-out digits the network got wrong, each with its true "
     "and its predicted digit.",
     "10_digits_history": "Loss and accuracy while the digits network trains.",
+    "11_graduating_to_pytorch": "The same training run in chainrule and in its PyTorch twin: "
+    "left, the two loss curves lie one over the other; right, how far apart they are, at the "
+    "level of float64 rounding (about 1e-16), not of the mathematics.",
+    "12_0_right": "The graph the first three bugs break, L = (a*b) * (a+b), done right: a and b "
+    "each collect what comes back along both of their edges.",
+    "12_1_overwritten": "Marked WRONG: = instead of += in the backward loop. Each of a and b "
+    "kept only the share of its last edge; the overwritten edges are dashed.",
+    "12_2_backward_twice": "Marked WRONG: backward() called twice without zero_grad. The edges "
+    "carry one pass's shares, but the leaves a and b hold twice their sum.",
+    "12_3_forward_order": "Marked WRONG: the backward loop walked inputs first. The edges into "
+    "a and b sent 0, read from c and d before L had sent them anything.",
+    "12_4_no_zero_grad": "Marked WRONG: a training loop without zero_grad (red) beside the "
+    "right one (blue): each step moves along the sum of every gradient so far, so the loss "
+    "swings instead of settling.",
+    "12_5_dead_relus": "Marked WRONG: hidden biases started too negative. The grey relu units "
+    "are dead, z <= 0 for every sample, and no gradient passes through them.",
+    "12_5_dead_relus_right": "The same network from the default start (bias 0) after the same "
+    "training: almost every unit alive, so the gradient reaches every layer.",
+    "12_6_diverging_lr": "Marked WRONG: a learning rate that diverges, beside one that "
+    "converges: the loss grows by a constant factor each epoch until fit raises "
+    "TrainingDiverged.",
 }
 MISSING = "missing-caption"  # the class of a file without a sentence (a test looks for it)
 MAX_ZOOM = 2  # a graph is shown at most twice its own size

@@ -24,6 +24,19 @@ from nn.optim import StepRefused
 Loss = Callable[..., Value]
 
 
+# What Python itself says when a float overflows (math.exp, fsum, **): terse, not a sentence.
+_PYTHON_OVERFLOW_WORDS = ("math range error", "intermediate overflow", "out of range",
+                          "too large to convert")
+
+
+def _in_words(error: OverflowError | FloatingPointError) -> str:
+    """An overflow's reason as a sentence: the engine's own messages already are one."""
+    said = str(error)
+    if not said or any(words in said for words in _PYTHON_OVERFLOW_WORDS):
+        return f"a number grew past the largest float (about 1.8e308; Python: {said or '?'})"
+    return said
+
+
 class TrainingDiverged(FloatingPointError):
     """The loss became nan or inf: the step was too large for this problem."""
 
@@ -306,7 +319,7 @@ def fit(
                     # Numbers too large for a float: OverflowError from the forward or backward
                     # pass, FloatingPointError (StepRefused) from an update that would overflow.
                     except (OverflowError, FloatingPointError) as e:
-                        reason = e.reason if isinstance(e, StepRefused) else str(e)
+                        reason = e.reason if isinstance(e, StepRefused) else _in_words(e)
                         raise TrainingDiverged(
                             f"diverged at epoch {epoch}: {reason.rstrip('.')}. "
                             "Lower the learning rate."

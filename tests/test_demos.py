@@ -35,6 +35,12 @@ EXPECTED_FILES = {
     "09_learning_rates": ["09_learning_rates.png"],
     "10_digits": ["10_digits_confusion.png", "10_digits_misclassified.png",
                   "10_digits_history.png"],
+    "11_graduating_to_pytorch": ["11_graduating_to_pytorch.png"],
+    "12_spot_the_bug": ["12_0_right.svg", "12_0_right.png", "12_1_overwritten.svg",
+                        "12_1_overwritten.png", "12_2_backward_twice.png",
+                        "12_3_forward_order.png", "12_4_no_zero_grad.png",
+                        "12_5_dead_relus.svg", "12_5_dead_relus.png",
+                        "12_5_dead_relus_right.png", "12_6_diverging_lr.png"],
 }
 EXPECTED_OUTPUT = {
     "02_node_used_twice": ["with +=:  a.grad = 3", "hand loop with +=:  a.grad = 3",
@@ -55,6 +61,11 @@ EXPECTED_OUTPUT = {
     "08_gradient_checking": ["gradcheck failed at x = 0.5", "<-- mismatch"],
     "09_learning_rates": ["TrainingDiverged: diverged at epoch", "Lower the learning rate"],
     "10_digits": ["300 to train on, 360 held out", "held-out accuracy:"],
+    "11_graduating_to_pytorch": ["largest difference:", "every weight PyTorch's to the bit:"],
+    # (demo 12's numbers are checked against the engine in test_spot_the_bug.py)
+    "12_spot_the_bug": ["1. = instead of += on a node used twice",
+                        "6. a learning rate that diverges", "TrainingDiverged: diverged at epoch",
+                        "Lower the learning rate"],
 }
 
 

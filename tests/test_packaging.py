@@ -32,6 +32,9 @@ NEEDS_DOT = {
                                      "03_diamond_steps.html"],
     "05_vanishing_gradients": ["05_dead_relus_network.svg"],
     "06_moons": ["06_moons_network.svg", "06_moons_replay.html"],
+    "12_spot_the_bug": ["12_0_right.svg", "12_1_overwritten.svg", "12_2_backward_twice.svg",
+                        "12_3_forward_order.svg", "12_5_dead_relus.svg",
+                        "12_5_dead_relus_right.svg"],
 }
 
 

@@ -107,6 +107,22 @@ def test_an_update_that_overflows_is_a_divergence_naming_its_epoch():
     assert message.count("learning rate") == 1
 
 
+@pytest.mark.parametrize("python_says", ["math range error", "intermediate overflow in fsum"])
+def test_an_overflow_python_words_tersely_reads_as_a_sentence(python_says):
+    """Python's own overflow messages mean nothing to a student: the divergence says what
+    happened in words, and keeps Python's words in brackets for whoever debugs."""
+    def loss_fn(outputs, targets):
+        raise OverflowError(python_says)
+
+    model = MLP(1, [1], seed=0)
+    with pytest.raises(TrainingDiverged) as caught:
+        fit(model, [[1.0]], [1.0], loss_fn, SGD(model.parameters(), lr=0.1), epochs=2,
+            quiet=True)
+    assert str(caught.value) == ("diverged at epoch 1: a number grew past the largest float "
+                                 f"(about 1.8e308; Python: {python_says}). "
+                                 "Lower the learning rate.")
+
+
 def test_a_loss_that_raises_training_diverged_is_not_wrapped_again():
     def loss_fn(outputs, targets):
         raise TrainingDiverged("diverged at epoch 7: the loss's own check.")
