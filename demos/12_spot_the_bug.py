@@ -196,9 +196,9 @@ def plot_zero_grad(right: LoopRun, wrong: LoopRun, path: Path) -> Path:
     fig = Figure(figsize=(7.5, 4.2), layout="constrained")
     ax = fig.subplots()
     steps = range(1, len(right.losses) + 1)
-    ax.plot(steps, right.losses, lw=2, color="#0877bd",
+    ax.plot(steps, right.losses, lw=2, color="#0072B2",
             label=f"with zero_grad(): {right.losses[-1]:.3f} at the end")
-    ax.plot(steps, wrong.losses, lw=2, color="#d62728",
+    ax.plot(steps, wrong.losses, lw=2, color="#D55E00", ls="--",
             label=f"without zero_grad(): {wrong.losses[-1]:.3f} at the end")
     ax.set(xlabel="step (full batch, lr = 0.2)", ylabel="training loss (mean squared error)",
            ylim=(0, None),
@@ -298,7 +298,7 @@ def plot_rates(good: RateRun, bad: RateRun, path: Path) -> Path:
 
     fig = Figure(figsize=(11, 4.2), layout="constrained")
     near, far = fig.subplots(1, 2)
-    for run, colour in ((good, "#2ca02c"), (bad, "#d62728")):
+    for run, colour in ((good, "#0072B2"), (bad, "#D55E00")):
         epochs = range(1, len(run.losses) + 1)
         end = "TrainingDiverged" if run.error else f"{run.losses[-1]:.3f} at the end"
         label = f"lr = {run.lr:g}: {end}"
@@ -306,10 +306,10 @@ def plot_rates(good: RateRun, bad: RateRun, path: Path) -> Path:
         far.plot(epochs, [math.log10(v) for v in run.losses], lw=2, color=colour, label=label)
     if bad.error is not None:
         top = math.log10(bad.losses[-1])
-        far.plot([len(bad.losses)], [top], marker="X", markersize=12, color="#d62728")
+        far.plot([len(bad.losses)], [top], marker="X", markersize=12, color="#D55E00")
         far.annotate(f"TrainingDiverged at epoch {len(bad.losses) + 1}",
                      (len(bad.losses), top), textcoords="offset points", xytext=(-8, -4),
-                     ha="right", color="#d62728")
+                     ha="right", color="#D55E00")
     near.set(xlabel="epoch", ylabel="training loss (mean squared error)",
              xlim=(0, 30), ylim=(0, 1.2 * max(good.losses)),
              title=f"the first 30 epochs: lr = {good.lr:g} settles, lr = {bad.lr:g} leaves")

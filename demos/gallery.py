@@ -85,8 +85,8 @@ CAPTIONS = {
     "carry one pass's shares, but the leaves a and b hold twice their sum.",
     "12_3_forward_order": "Marked WRONG: the backward loop walked inputs first. The edges into "
     "a and b sent 0, read from c and d before L had sent them anything.",
-    "12_4_no_zero_grad": "Marked WRONG: a training loop without zero_grad (red) beside the "
-    "right one (blue): each step moves along the sum of every gradient so far, so the loss "
+    "12_4_no_zero_grad": "Marked WRONG: a training loop without zero_grad (orange, dashed) beside "
+    "the right one (blue): each step moves along the sum of every gradient so far, so the loss "
     "swings instead of settling.",
     "12_5_dead_relus": "Marked WRONG: hidden biases started too negative. The grey relu units "
     "are dead, z <= 0 for every sample, and no gradient passes through them.",
