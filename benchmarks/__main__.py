@@ -28,6 +28,12 @@ What is measured, against karpathy's micrograd 0.1.0 as the baseline:
            200 moves (target: p95 <= 100 ms for a 249-node formula), and 20 clients x 100
            POST /api/explain at once (throughput, p95, target: 0 errors).
 
+  network  The network lab: epochs (frames) per second at a WebSocket client for TF
+           Playground's default network (target >= 30) and micrograd's 2-16-16-1 on moons
+           (>= 10); predict_batch against the no_grad forward on the 50 x 50 grid (>= 5x); 30
+           sessions training at once (frames/s each, /api/explain p95 <= 250 ms meanwhile, RSS
+           flat after warm-up; 5 minutes, 20 s with --quick).
+
 Why ratios, not absolute times: a nanosecond figure depends on the machine, the Python build and
 whatever else is running, so it cannot be a target. Both libraries run in the same process, their
 runs interleaved (micrograd, chainrule, micrograd, chainrule, ...) and summarised by medians; their
@@ -49,7 +55,7 @@ import time
 from collections.abc import Callable
 from importlib.metadata import version
 
-from benchmarks import chain, digits, gc_floor, lab, memory, training
+from benchmarks import chain, digits, gc_floor, lab, memory, network, training
 from benchmarks.report import Section
 
 WORKLOADS: dict[str, Callable[[bool], Section]] = {
@@ -59,6 +65,7 @@ WORKLOADS: dict[str, Callable[[bool], Section]] = {
     "training": training.run,
     "digits": digits.run,
     "lab": lab.run,
+    "network": network.run,
 }
 
 

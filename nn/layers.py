@@ -46,23 +46,34 @@ FLOAT_ACTIVATIONS = {
 FrozenLayer = tuple[list[list[float]], list[float], object]
 
 
-def predict_rows(layers: Sequence[FrozenLayer], X: Sequence[Sequence[float]]) -> list[list[float]]:
+def predict_columns(
+    layers: Sequence[FrozenLayer], X: Sequence[Sequence[float]]
+) -> list[list[list[float]]]:
     """The forward pass on floats of frozen `layers` for every input row of X (already numbers):
-    the outputs of the last layer, one list per row. Builds no Value.
+    every layer's outputs, as columns, `[layer][neuron][row]`. Builds no Value.
 
     Neuron by neuron over all the rows (a column of numbers per neuron), which keeps the
     Python overhead per number small; each number is still `weighted_sum` of its own row, as
     in the dot node, then the same activation function.
     """
-    if not X:
-        return []
+    every_layer = []
     rows: Sequence[Sequence[float]] = X
-    for weights, biases, act in layers:
+    for li, (weights, biases, act) in enumerate(layers):
         columns = [[weighted_sum(w, x, b) for x in rows] for w, b in zip(weights, biases)]
         if act is not None:
             columns = [list(map(act, column)) for column in columns]
-        rows = list(zip(*columns))
-    return [list(row) for row in rows]
+        every_layer.append(columns)
+        if li < len(layers) - 1:  # the next layer reads rows
+            rows = list(zip(*columns))
+    return every_layer
+
+
+def predict_rows(layers: Sequence[FrozenLayer], X: Sequence[Sequence[float]]) -> list[list[float]]:
+    """The outputs of the last of `layers` for every row of X, one list per row (see
+    `predict_columns`, which computes them)."""
+    if not X:
+        return []
+    return [list(row) for row in zip(*predict_columns(layers, X)[-1])]
 
 
 def _plain_numbers(x: Sequence[Value | float], nin: int, what: str) -> Sequence[float]:
@@ -329,6 +340,15 @@ class MLP(Module):
         rows = [_plain_numbers(x, self.nin, "this MLP") for x in X]
         outputs = predict_rows([layer._frozen() for layer in self._layers], rows)
         return [out[0] for out in outputs] if self.nouts[-1] == 1 else outputs
+
+    def predict_layers(self, X: Sequence[Sequence[float]]) -> list[list[list[float]]]:
+        """Every layer's outputs on plain numbers for the rows of X, building no graph:
+        `[layer][neuron]` is that neuron's output for each row, the very bits of the `.data`
+        the graph's nodes hold (the arithmetic of `predict_batch`, whose outputs are the last
+        layer's). What a picture of each neuron over the plane needs (the live lab's heatmaps).
+        """
+        rows = [_plain_numbers(x, self.nin, "this MLP") for x in X]
+        return predict_columns([layer._frozen() for layer in self._layers], rows)
 
     def config(self) -> dict[str, object]:
         return {"type": "MLP", "nin": self.nin, "nouts": list(self.nouts),
