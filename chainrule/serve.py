@@ -129,6 +129,9 @@ class RunningLab:
         config = uvicorn.Config(
             self.app, log_level="warning", access_log=False, lifespan="on",
             timeout_graceful_shutdown=grace, server_header=False,
+            # the network lab's messages are small (ws.py refuses over 16 KB): uvicorn need not
+            # gather 16 MB of one before that check can see it
+            ws_max_size=64 * 1024,
         )
         _hide_cut_off_requests()
         self.server = uvicorn.Server(config)

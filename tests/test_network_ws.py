@@ -209,6 +209,23 @@ def test_bytes_and_a_message_before_configure_get_errors(lab):
         assert "send a configure message first" in page.next("error")["message"]
 
 
+def test_a_huge_message_closes_its_socket_only_and_is_never_gathered_whole(lab):
+    """uvicorn takes at most 64 KB of one message (chainrule.serve's ws_max_size), so a page
+    sending megabytes is cut off at once (close code 1009, "message too big") rather than
+    buffered for ws.py's check; another session goes on."""
+    with Page(lab) as calm, Page(lab, max_size=None) as hostile:
+        calm.configure()
+        hostile.configure()
+        hostile.socket.send('{"type": "play", "x": "' + "a" * (2 * 1024 * 1024) + '"}')
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                hostile.recv()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+        calm.send("step")
+        assert calm.next("frame")["epoch"] == 1
+    assert lab.app.state.lab.internal_errors == 0
+
+
 def test_a_hostile_page_never_disturbs_another_session(lab):
     with Page(lab) as calm, Page(lab) as hostile:
         _, calm_first = calm.configure()

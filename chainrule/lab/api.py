@@ -421,8 +421,8 @@ async def http_error(request: Request, error: Exception) -> Response:
     path = request.url.path if len(request.url.path) <= 80 else request.url.path[:77] + "..."
     headers = getattr(error, "headers", None)
     if status == 404:
-        message = (f"there is nothing at {path}: the lab is at /, its API at /api/explain, "
-                   "/api/paths and /api/health")
+        message = (f"there is nothing at {path}: the formula lab is at /, the network "
+                   "lab at /network, the API at /api/explain, /api/paths and /api/health")
     elif status == 405:
         allowed = (headers or {}).get("Allow", "another method")
         message = f"{request.method} is not allowed on {path}; use {allowed}"
