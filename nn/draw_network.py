@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from autograd import Value, dot, no_grad
+from autograd import Value
 from autograd.draw import (
     Html,
     _import_graphviz,
@@ -33,7 +33,8 @@ from autograd.draw import (
     shorten,
     visible,
 )
-from nn.layers import ACTIVATIONS, MLP, Layer, Neuron
+from autograd.nary import weighted_sum
+from nn.layers import FLOAT_ACTIVATIONS, MLP, Layer, Neuron
 from nn.module import Module
 from nn.train import as_rows
 
@@ -115,37 +116,37 @@ def _check_batch(X: object, nin: int) -> list[list[float]]:
 def unit_status(model: Module, X: Sequence[Sequence[float]]) -> list[list[str]]:
     """For each neuron, layer by layer: "dead", "saturated" or "" (healthy) over the batch X.
 
-    The batch goes forward under no_grad; each neuron's pre-activation z = w.x + b is checked.
+    Each neuron's pre-activation z = w.x + b and its output are computed on floats (the
+    arithmetic of the graph's dot node and activations, as `model.predict`: no Value is built).
+    A relu is dead when z <= 0 for every sample; a tanh or sigmoid is saturated when its slope is
+    below SATURATED_SLOPE of its peak for at least SATURATED_SHARE of the samples.
     NOTE: relu'(0) = 0 (see Value.relu), so a relu with z == 0 everywhere is dead too.
     """
     layers = network_layers(model)
-    batch = _check_batch(X, len(layers[0][0].w))
-    inactive = [[0] * len(neurons) for neurons in layers]  # samples with relu z <= 0
-    flat = [[0] * len(neurons) for neurons in layers]  # samples with a vanishing slope
-    with no_grad():
-        for x in batch:
-            inputs: Sequence[Value | float] = x
-            for li, neurons in enumerate(layers):
-                outputs = []
-                for j, neuron in enumerate(neurons):
-                    z = dot(neuron.w, inputs, neuron.b)
-                    act = ACTIVATIONS[neuron.activation]
-                    out = z if act is None else act(z)
-                    if neuron.activation == "relu" and z.data <= 0.0:
-                        inactive[li][j] += 1
-                    elif neuron.activation == "tanh":
-                        flat[li][j] += 1.0 - out.data * out.data < SATURATED_SLOPE
-                    elif neuron.activation == "sigmoid":
-                        slope = out.data * (1.0 - out.data) / PEAK_SLOPE["sigmoid"]
-                        flat[li][j] += slope < SATURATED_SLOPE
-                    outputs.append(out)
-                inputs = outputs
-    n = len(batch)
-    return [
-        ["dead" if dead == n else "saturated" if sat >= SATURATED_SHARE * n else ""
-         for dead, sat in zip(inactive[li], flat[li])]
-        for li in range(len(layers))
-    ]
+    rows: Sequence[Sequence[float]] = _check_batch(X, len(layers[0][0].w))
+    n = len(rows)
+    status = []
+    for neurons in layers:
+        columns, row_status = [], []
+        for neuron in neurons:
+            w, b = [p.data for p in neuron.w], neuron.b.data
+            z = [weighted_sum(w, x, b) for x in rows]
+            act = FLOAT_ACTIVATIONS[neuron.activation]
+            out = z if act is None else [act(zk) for zk in z]
+            if neuron.activation == "relu":
+                dead = sum(zk <= 0.0 for zk in z) == n
+                row_status.append("dead" if dead else "")
+            elif neuron.activation in ("tanh", "sigmoid"):
+                slopes = ([1.0 - o * o for o in out] if neuron.activation == "tanh" else
+                          [o * (1.0 - o) / PEAK_SLOPE["sigmoid"] for o in out])
+                flat = sum(slope < SATURATED_SLOPE for slope in slopes)
+                row_status.append("saturated" if flat >= SATURATED_SHARE * n else "")
+            else:
+                row_status.append("")
+            columns.append(out)
+        status.append(row_status)
+        rows = list(zip(*columns))
+    return status
 
 
 def _number(x: float) -> str:

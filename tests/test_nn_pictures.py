@@ -9,6 +9,8 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nn
 from autograd import render
@@ -169,6 +171,59 @@ def test_saturated_sigmoid_needs_most_samples():
     far = [[1.0]] * 9  # z = 10: sigmoid' / (1/4) = 1.8e-4
     assert unit_status(model, far + [[0.0]])[0] == ["saturated"]  # 90% of the samples
     assert unit_status(model, far + [[0.0]] * 2)[0] == [""]  # 82%
+
+
+def _status_through_the_graph(model, X):
+    """The rule of unit_status, computed the slow way: Values under no_grad, z and out read
+    from the graph's nodes."""
+    from autograd import dot, no_grad
+    from nn.draw_network import PEAK_SLOPE, SATURATED_SHARE, SATURATED_SLOPE
+    from nn.layers import ACTIVATIONS
+
+    status, inputs_per_row = [], [list(x) for x in X]
+    with no_grad():
+        for layer in model.layers:
+            outputs_per_row = [[] for _ in X]
+            row_status = []
+            for neuron in layer.neurons:
+                inactive = flat = 0
+                for k, inputs in enumerate(inputs_per_row):
+                    z = dot(neuron.w, inputs, neuron.b)
+                    act = ACTIVATIONS[neuron.activation]
+                    out = z if act is None else act(z)
+                    inactive += z.data <= 0.0
+                    slope = (1.0 - out.data ** 2 if neuron.activation == "tanh" else
+                             out.data * (1.0 - out.data) / PEAK_SLOPE["sigmoid"])
+                    flat += slope < SATURATED_SLOPE
+                    outputs_per_row[k].append(out)
+                if neuron.activation == "relu":
+                    row_status.append("dead" if inactive == len(X) else "")
+                elif neuron.activation in ("tanh", "sigmoid"):
+                    row_status.append("saturated" if flat >= SATURATED_SHARE * len(X) else "")
+                else:
+                    row_status.append("")
+            status.append(row_status)
+            inputs_per_row = outputs_per_row
+    return status
+
+
+@settings(max_examples=60, deadline=None)
+@given(widths=st.lists(st.integers(1, 4), min_size=1, max_size=3),
+       activation=st.sampled_from(["relu", "tanh", "sigmoid", "leaky_relu", "linear"]),
+       seed=st.integers(0, 10**6), scale=st.sampled_from([0.5, 3.0, 12.0]),
+       bias=st.sampled_from([-2.0, 0.0, 1.0]), rows=st.integers(1, 12))
+def test_unit_status_on_floats_is_the_rule_on_the_graph(widths, activation, seed, scale, bias,
+                                                        rows):
+    """unit_status builds no Value (a live lab asks it every frame); what it says is what the
+    graph's own z and outputs say."""
+    model = MLP(2, [*widths, 1], activation=activation, seed=seed)
+    for p in model.parameters():
+        p.data *= scale
+    for layer in model.layers[:-1]:
+        for neuron in layer.neurons:
+            neuron.b.data = bias
+    X = [[math.sin(seed + k), math.cos(3 * k + seed)] for k in range(rows)]
+    assert unit_status(model, X) == _status_through_the_graph(model, X)
 
 
 def test_same_model_same_dot_and_edge_labels_only_when_small():
