@@ -444,3 +444,38 @@ def test_gradcheck_ranks_a_non_finite_difference_worst():
     report = caught.value.report
     assert [row.ok for row in report.rows] == [True, False]
     assert report.worst.name == "b"
+
+
+def test_pauses_overlapping_in_two_threads_keep_the_collector_off_until_the_last_ends():
+    """Thread A pauses, thread B pauses, A ends: B is still building, so the collector stays
+    off; it comes back on when B ends (each thread alone would have restored it at its end)."""
+    import gc
+    import threading
+
+    a_in, b_in, a_out, b_may_end = (threading.Event() for _ in range(4))
+    seen = {}
+
+    def a():
+        with autograd.pause_gc():
+            a_in.set()
+            b_in.wait(5)
+        a_out.set()
+
+    def b():
+        a_in.wait(5)
+        with autograd.pause_gc():
+            b_in.set()
+            a_out.wait(5)
+            seen["after A ended, inside B"] = gc.isenabled()
+            b_may_end.wait(5)
+
+    assert gc.isenabled()
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in threads:
+        t.start()
+    a_out.wait(5)
+    b_may_end.set()
+    for t in threads:
+        t.join(5)
+    assert seen == {"after A ended, inside B": False}
+    assert gc.isenabled()
