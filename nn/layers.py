@@ -16,9 +16,10 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Sequence
+from itertools import chain
 
 from autograd import Value, affine, dot
-from autograd.nary import dot_rows, operands, weighted_sum
+from autograd.nary import dot_rows, operands, weighted_sums
 from autograd.value import leaky_relu_of, relu_of, sigmoid_of, tanh_of
 from nn.module import Module
 
@@ -59,7 +60,7 @@ def predict_columns(
     every_layer = []
     rows: Sequence[Sequence[float]] = X
     for li, (weights, biases, act) in enumerate(layers):
-        columns = [[weighted_sum(w, x, b) for x in rows] for w, b in zip(weights, biases)]
+        columns = [weighted_sums(w, rows, b) for w, b in zip(weights, biases)]
         if act is not None:
             columns = [list(map(act, column)) for column in columns]
         every_layer.append(columns)
@@ -88,6 +89,21 @@ def _plain_numbers(x: Sequence[Value | float], nin: int, what: str) -> Sequence[
 
 
 _ONLY_FLOATS = frozenset({float})
+
+
+def _plain_rows(X: Sequence[Sequence[Value | float]], nin: int, what: str) -> Sequence[
+        Sequence[float]]:
+    """Every row of X as `_plain_numbers` gives it. A list of lists of `nin` finite floats, the
+    usual batch (a boundary grid), is checked as a whole in C and taken as it is; anything else
+    row by row, with the same errors."""
+    if (type(X) is list and set(map(type, X)) == _ONLY_LISTS and set(map(len, X)) == {nin}
+            and _ONLY_FLOATS.issuperset(map(type, chain.from_iterable(X)))
+            and all(map(math.isfinite, chain.from_iterable(X)))):
+        return X
+    return [_plain_numbers(x, nin, what) for x in X]
+
+
+_ONLY_LISTS = {list}
 
 
 # Initialisation schemes, each a spread chosen so signals neither blow up nor die out:
@@ -337,7 +353,7 @@ class MLP(Module):
 
     def predict_batch(self, X: Sequence[Sequence[float]]) -> list[float] | list[list[float]]:
         """`[self.predict(x) for x in X]`, reading the weights once for all the rows."""
-        rows = [_plain_numbers(x, self.nin, "this MLP") for x in X]
+        rows = _plain_rows(X, self.nin, "this MLP")
         outputs = predict_rows([layer._frozen() for layer in self._layers], rows)
         return [out[0] for out in outputs] if self.nouts[-1] == 1 else outputs
 
@@ -347,7 +363,7 @@ class MLP(Module):
         the graph's nodes hold (the arithmetic of `predict_batch`, whose outputs are the last
         layer's). What a picture of each neuron over the plane needs (the live lab's heatmaps).
         """
-        rows = [_plain_numbers(x, self.nin, "this MLP") for x in X]
+        rows = _plain_rows(X, self.nin, "this MLP")
         return predict_columns([layer._frozen() for layer in self._layers], rows)
 
     def config(self) -> dict[str, object]:

@@ -67,3 +67,35 @@ def test_predict_refuses_what_the_model_refuses(bad, error):
         model(bad)
     with pytest.raises(error):
         model.predict(bad)
+
+
+@pytest.mark.parametrize("bad, error", [([1.0], ValueError), ([1.0, 2.0, 3.0], ValueError),
+                                        ({1.0, 2.0}, TypeError), (["a", 1.0], TypeError),
+                                        ([float("nan"), 1.0], ValueError),
+                                        ([1, 2.0], None), ((1.0, 2.0), None)])
+def test_a_batch_with_one_odd_row_is_checked_row_by_row(bad, error):
+    """predict_batch takes a list of lists of floats as a whole (checked at once, in C); one
+    odd row sends it the way of predict, row by row: the same answers, the same errors."""
+    model = MLP(2, [3, 1], seed=0)
+    batch = [[0.5, -1.0], bad, [2.0, 0.25]]
+    if error is None:
+        assert model.predict_batch(batch) == [model.predict(x) for x in batch]
+        assert model.predict_layers(batch)[-1][0] == model.predict_batch(batch)
+        return
+    with pytest.raises(error) as whole:
+        model.predict_batch(batch)
+    with pytest.raises(error) as alone:
+        model.predict(bad)
+    assert str(whole.value) == str(alone.value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(w=st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=6), b=st.floats(-1e3, 1e3),
+       data=st.data())
+def test_weighted_sums_are_weighted_sum_row_by_row_to_the_bit(w, b, data):
+    from autograd.nary import weighted_sum, weighted_sums
+
+    rows = data.draw(st.lists(st.lists(st.floats(-1e3, 1e3), min_size=len(w), max_size=len(w)),
+                              max_size=8))
+    expected = [weighted_sum(w, x, b) for x in rows]
+    assert [v.hex() for v in weighted_sums(w, rows, b)] == [v.hex() for v in expected]
