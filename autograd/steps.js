@@ -105,6 +105,7 @@ export function mountSteps(data, root) {
   const last = steps.length;
   const quiz = data.quiz === true;
   let opening = data.start ?? "";  // the engine's first sentence of the pass
+  let one = data.one;  // the root's grad as the pass starts: 1, or the seed of a seeded pass
   const choices = (data.decimals || []).map(String);
   let decimals = String(data.shown_decimals ?? choices[choices.length - 1] ?? "");
   if (choices.length && !choices.includes(decimals)) decimals = choices[choices.length - 1];
@@ -350,7 +351,7 @@ export function mountSteps(data, root) {
     const applied = answered(state) ? state : state - 1;
     const grads = nodes.map(() => pick(data.zero));
     const received = nodes.map(() => 0);
-    grads[data.root] = pick(data.one);
+    grads[data.root] = pick(one);
     for (let j = 0; j < applied; j++) {
       grads[steps[j].parent] = pick(steps[j].grad);
       received[steps[j].parent] += 1;
@@ -689,7 +690,7 @@ export function mountSteps(data, root) {
   }
 
   // Everything a quiz's answers and predictions were checked against, or shown with.
-  function numbers(d) { return JSON.stringify([d.start ?? "", d.nodes, d.steps]); }
+  function numbers(d) { return JSON.stringify([d.start ?? "", d.one, d.nodes, d.steps]); }
 
   // A new quiz, as a mount starts one: the answers were about other numbers.
   function restartQuiz() {
@@ -773,9 +774,10 @@ export function mountSteps(data, root) {
         throw new Error("update() takes new numbers for the graph this view shows, but " + why +
           ": for another graph, destroy() this view and call mountSteps() again.");
       }
-      const renewed = quiz && numbers(next) !== numbers({ start: opening, nodes, steps });
+      const renewed = quiz && numbers(next) !== numbers({ start: opening, one, nodes, steps });
       ({ nodes, steps } = next);
       opening = next.start ?? "";
+      one = next.one ?? one;
       if (renewed) restartQuiz();
       showNumbers();
       show(state);

@@ -44,7 +44,7 @@ from autograd.draw import (
 from autograd.files import write_atomically
 from autograd.html_page import asset, fill, inline_css, inline_js, inline_svg, script_json
 from autograd.snapshot import GraphSnapshot, graph_snapshot
-from autograd.trace import BackwardStep, backward_steps, format_number
+from autograd.trace import BackwardStep, backward_steps, check_seed, format_number, start_sentence
 from autograd.value import RULES, Value
 
 TEMPLATE = "steps_page.html"
@@ -83,34 +83,47 @@ def question(step: BackwardStep) -> str:
 @dataclass(frozen=True)
 class FreshPass:
     """One fresh backward pass of a graph, as every view of it shows it: its snapshot (order,
-    names, fan-out), its steps, and the grads it leaves (the root at 1, every other node the
-    sum of its contributions: what `root.backward()` gives when no earlier pass left anything).
+    names, fan-out), its steps, and the grads it leaves (the root at its seed, 1 unless said,
+    every other node the sum of its contributions: what `root.backward()` gives when no
+    earlier pass left anything, times the seed). `origin` says where a seed comes from, for
+    the start sentence (see `autograd.trace.start_sentence`).
     """
 
     snapshot: GraphSnapshot
     steps: list[BackwardStep]
     grads: dict[Value, float]
+    seed: float = 1.0
+    origin: str | None = None
+
+    def start_sentence(self) -> str:
+        """The pass's first sentence: where it starts, and why its root's grad is what it is."""
+        return start_sentence(self.snapshot.root_name, self.seed, self.origin)
 
 
-def fresh_pass(root: Value, snapshot: GraphSnapshot | None = None) -> FreshPass:
+def fresh_pass(root: Value, snapshot: GraphSnapshot | None = None, *, seed: float = 1.0,
+               origin: str | None = None) -> FreshPass:
     """Run one fresh backward pass of `root` and record it, leaving every grad as it was.
+
+    `seed`: the root's starting gradient (see `backward_steps`); `origin`: where it comes
+    from, in words that continue the start sentence ("what the loss sends back to ...").
 
     NOTE: a page is a picture of the pass: writing one inside a training loop must not add a
     second pass to the leaves' accumulated grads. So the grads are saved first and put back
     after (also on an error), and the pass starts from 0 whatever earlier passes left.
     """
+    seed = check_seed(seed, "fresh_pass")
     snap = graph_snapshot(root) if snapshot is None else snapshot
     snap.check_root(root, "fresh_pass")
     earlier = [node.grad for node in snap.order]
     try:
         for node in snap.order:
             node.grad = 0.0
-        steps = list(backward_steps(root, snapshot=snap))
+        steps = list(backward_steps(root, snapshot=snap, seed=seed))
         grads = {node: node.grad for node in snap.order}
     finally:
         for node, grad in zip(snap.order, earlier):
             node.grad = grad
-    return FreshPass(snap, steps, grads)
+    return FreshPass(snap, steps, grads, seed, origin)
 
 
 def page_data(run: FreshPass, *, quiz: bool = False) -> dict:
@@ -149,12 +162,12 @@ def page_data(run: FreshPass, *, quiz: bool = False) -> dict:
         "quiz": quiz,
         "root": index[snap.root],
         "root_name": snap.root_name,
-        "start": snap.start_sentence(),
+        "start": run.start_sentence(),
         "decimals": list(DECIMALS),
         "shown_decimals": SHOWN_DECIMALS,
         "drawn_decimals": 4,  # draw_dot writes format_number's default
         "zero": forms(0.0),
-        "one": forms(1.0),
+        "one": forms(run.seed),  # the root's grad as the pass starts (steps.js): 1 unless seeded
         "nodes": [
             {
                 "id": f"n{i}",

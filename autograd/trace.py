@@ -6,11 +6,13 @@ but pauses after every edge and hands out a `BackwardStep` describing what just 
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from autograd.snapshot import GraphSnapshot, graph_snapshot, node_names, ordinal, start_sentence
+from autograd import snapshot as _snapshot
+from autograd.snapshot import GraphSnapshot, graph_snapshot, node_names, ordinal
 from autograd.value import Value, check_grads_finite, check_has_graph, restore_grads, start_pass
 
 __all__ = ["BackwardStep", "backward_steps", "format_number", "node_names", "start_sentence"]
@@ -23,6 +25,38 @@ def format_number(x: float, decimals: int = 4) -> str:
     if 10.0 ** -decimals <= abs(x) < 1e6:
         return f"{x:.{decimals}f}"
     return f"{x:.{decimals}e}"
+
+
+def start_sentence(root_name: str, seed: float = 1.0, origin: str | None = None) -> str:
+    """The first thing a backward pass from `root_name` does, in words.
+
+    Seeded with 1 (the default) and no `origin`: the root's gradient is 1 because it changes
+    one for one with itself (`autograd.snapshot.start_sentence`, word for word). Seeded with
+    another number g: the root is one piece of a larger computation, and g is what that
+    computation sends back to it; `origin` says so in the reader's words ("what the loss sends
+    back to this neuron's output"), else a general phrase does:
+
+        The backward pass starts at out: out.grad = -0.2381, what the loss sends back to out.
+    """
+    if seed == 1.0 and origin is None:
+        return _snapshot.start_sentence(root_name)
+    r = root_name
+    if origin is None:
+        origin = (f"the seed this pass was given: how much a larger computation that uses {r} "
+                  f"(a loss, say) changes per unit change of {r}, so every gradient below is "
+                  "that computation's")
+    return f"The backward pass starts at {r}: {r}.grad = {format_number(seed)}, {origin}."
+
+
+def check_seed(seed: object, what: str) -> float:
+    """A backward pass's seed, the root's starting gradient, as a float: a finite number."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, float)):
+        raise TypeError(f"{what}: seed must be a number (the gradient the pass starts from at "
+                        f"the root, 1.0 by default), not {type(seed).__name__}")
+    if not math.isfinite(seed):
+        raise ValueError(f"{what}: seed must be a finite number (the gradient the pass starts "
+                         f"from at the root, 1.0 by default), not {seed}")
+    return float(seed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +125,8 @@ class BackwardStep:
                 f"{f(self.local_grad)} = {f(self.contribution)}   ({now})")
 
 
-def backward_steps(root: Value, snapshot: GraphSnapshot | None = None) -> Iterator[BackwardStep]:
+def backward_steps(root: Value, snapshot: GraphSnapshot | None = None, *,
+                   seed: float = 1.0) -> Iterator[BackwardStep]:
     """Run `root.backward()` one edge at a time, yielding a `BackwardStep` after each edge.
 
     Running it to the end leaves exactly the grads `root.backward()` leaves: same resets, same
@@ -104,22 +139,30 @@ def backward_steps(root: Value, snapshot: GraphSnapshot | None = None) -> Iterat
     overflow, found at the end) leaves every grad as it was before it, as `backward()` does.
 
     `snapshot`: the graph's `GraphSnapshot`, if one was taken already (else one is taken).
+
+    `seed`: the root's starting gradient, 1.0 as in `backward()`. When `root` is one piece of a
+    larger graph (a neuron inside a network), seeding it with g = d(loss)/d(root), the gradient
+    the larger graph's pass sends back to it, makes every step the larger pass's own: each
+    contribution and grad is g times the unseeded one (chain rule: d(loss)/d(x) =
+    g * d(root)/d(x)). It must be a finite number (else TypeError / ValueError).
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward_steps needs a Value, got {type(root).__name__}")
+    seed = check_seed(seed, "backward_steps")
     check_has_graph(root, "backward_steps")
     if snapshot is None:
         snapshot = graph_snapshot(root)
     else:
         snapshot.check_root(root, "backward_steps")
-    return _steps(root, snapshot)
+    return _steps(root, snapshot, seed)
 
 
-def _steps(root: Value, snap: GraphSnapshot) -> Iterator[BackwardStep]:
+def _steps(root: Value, snap: GraphSnapshot, seed: float) -> Iterator[BackwardStep]:
     order, names, fan_out = list(snap.order), snap.names, snap.fan_out
     root_name = names[root]
     received = dict.fromkeys(order, 0)
     leaves, earlier, saved = start_pass(root, order)  # every grad 0, the root's 1
+    root.grad = seed  # (1.0 unless seeded)
     before = dict(zip(leaves, earlier))  # each leaf's grad from earlier passes
     running = dict.fromkeys(leaves, 0.0)  # and this pass's total so far
     for leaf, grad in before.items():  # a leaf keeps showing its earlier grad

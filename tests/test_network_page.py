@@ -32,14 +32,26 @@ FRAME = STATE % ("s.frame && {epoch: s.frame.epoch, train_loss: s.frame.train_lo
                  "biases: s.frame.biases, bias_grads: s.frame.bias_grads, "
                  "boundary: s.frame.boundary, heatmaps: s.frame.heatmaps, "
                  "test_loss: s.frame.test_loss}")
-# every line of the drawn network: {id: {stroke, width, dashed, label}}
+# every line of the drawn network: {id: {stroke, width, dashed, label}}, its label the number
+# its tooltip says ("w = 0.25": no number is written on a line, where they would overlap)
 EDGES = """() => Object.fromEntries([...document.querySelectorAll('#net-diagram g.edge')]
   .filter((g) => /^w\\d+_\\d+_\\d+$/.test(g.id)).map((g) => {
-    const p = g.querySelector('path:not(.hit)'), t = g.querySelector(':scope > text');
+    const p = g.querySelector('path:not(.hit)'), a = g.querySelector('a');
+    const tip = a ? a.getAttribute('xlink:title') || '' : '';
     return [g.id, {stroke: p.getAttribute('stroke'), width: Number(p.getAttribute('stroke-width')),
                    dashed: p.getAttribute('stroke-dasharray') !== 'none',
-                   label: t ? t.textContent : null}];
+                   label: tip.includes(' = ') ? tip.split(' = ')[1] : null}];
   }))"""
+# every text of the drawn network: its box on the screen, and its font size on the screen (the
+# CSS size in the SVG's units times the SVG's scale)
+TEXTS = """() => { const svg = document.querySelector('#net-diagram svg');
+  const scale = svg.getScreenCTM().a;
+  return [...svg.querySelectorAll('text')].filter((t) => t.textContent.trim()).map((t) => {
+    const b = t.getBoundingClientRect();
+    return {text: t.textContent, edge: t.closest('g.edge') !== null,
+            size: parseFloat(getComputedStyle(t).fontSize) * scale,
+            box: [b.left, b.top, b.right, b.bottom]};
+  }); }"""
 # every box of the opened neuron's graph: {name: {data, grad}}
 BOXES = """() => Object.fromEntries([...document.querySelectorAll('#net-steps svg g.node')]
   .map((g) => [...g.querySelectorAll('text')].map((t) => t.textContent))
@@ -155,7 +167,7 @@ def test_the_lines_show_the_weights_or_the_gradients_sign_as_colour_size_as_widt
         for e, v in zip(ids, values):
             assert drawn[e]["stroke"] == (POSITIVE if v > 0 else NEGATIVE), e
             assert drawn[e]["dashed"] == (v < 0), e  # the sign not by colour alone
-            assert float(drawn[e]["label"]) == float(f"{v:.3g}"), e
+            assert float(drawn[e]["label"]) == v, e
         largest = max(values, key=abs)
         widest = max(ids, key=lambda e: drawn[e]["width"])
         assert values[ids.index(widest)] == largest
@@ -205,8 +217,13 @@ def test_an_opened_neuron_shows_the_numbers_of_a_backward_computed_here(network_
     said = re.search(r"dL/d\(out\) = (\S+) back", page.text_content("#net-neuron-note"))
     assert said and float(said[1]) == float(f"{out.grad:.4g}")
 
+    # the pass starts at the neuron's output itself, with what the loss sends back to it
+    opening = page.text_content("#net-steps .sentence, #net-steps #sentence")
+    assert opening.startswith(f"The backward pass starts at L1.n0.out: L1.n0.out.grad = "
+                              f"{number(out.grad)}, what the loss sends back"), opening
     page.keyboard.press("End")  # the step-through to its end: every gradient shown
     boxes = page.evaluate(BOXES)
+    assert "L" not in boxes  # no made-up root: L is the loss, in the whole loss's view
     for w in [*neuron.w, neuron.b]:
         assert boxes[w.label] == {"data": number(w.data), "grad": number(w.grad)}, w.label
     for j, a in enumerate(hidden1):
@@ -278,7 +295,7 @@ def test_a_clicked_edge_sets_its_weight_and_training_goes_on_from_it(network_pag
     index = 2 * 4 + 4 * 2 + 1  # edge order: layer, neuron, input
     wait_until(page, STATE % f"s.frame.weights[{index}] === -2.5", "the weight set")
     drawn = page.evaluate(EDGES)
-    assert drawn["w2_0_1"]["stroke"] == NEGATIVE and drawn["w2_0_1"]["label"] == "-2.5"
+    assert drawn["w2_0_1"]["stroke"] == NEGATIVE and float(drawn["w2_0_1"]["label"]) == -2.5
     # by the keyboard: the list of every weight and bias
     page.get_by_label("Set a weight").select_option(label="bias of hidden 1 n3")
     bias = page.get_by_role("spinbutton", name="bias of hidden 1 n3")
@@ -397,3 +414,53 @@ def test_a_neuron_opened_while_training_pauses_it_until_the_dialog_closes(networ
     assert page.get_by_role("button", name="Pause").is_visible()
     wait_until(page, STATE % f"s.frame.epoch > {paused['epoch']} && s.frame.playing",
                "training again")
+
+
+def _overlap(a: list[float], b: list[float]) -> bool:
+    """Two boxes [left, top, right, bottom] share more than a hair (half a pixel)."""
+    return min(a[2], b[2]) - max(a[0], b[0]) > 0.5 and min(a[3], b[3]) - max(a[1], b[1]) > 0.5
+
+
+@pytest.mark.parametrize(("width", "height", "smallest"), [(1280, 800, 12), (1920, 1080, 16)])
+def test_the_network_reads_from_the_back_of_the_room(network_page, width, height, smallest):
+    """At a laptop's and a projector's size the default 2-4-2-1 network's texts are large
+    (at least 12 and 16 px) and no two of them overlap; every line's number is in its
+    tooltip, and shown as the pointer rests on the line."""
+    page = network_page
+    page.set_viewport_size({"width": width, "height": height})
+    page.get_by_role("button", name="Step").click()
+    wait_until(page, STATE % "s.frame.epoch === 1", "epoch 1")
+    f = settle(page)
+    page.get_by_label("gradients").check()
+    texts = page.evaluate(TEXTS)
+    assert len([t for t in texts if not t["edge"]]) >= 2 + 4 + 2 + 1 + 4  # nodes and titles
+    for t in texts:
+        assert t["size"] >= smallest, t
+        assert t["box"][3] - t["box"][1] >= smallest, t
+    for i, a in enumerate(texts):
+        for b in texts[i + 1:]:
+            assert not _overlap(a["box"], b["box"]), (a, b)
+    drawn = page.evaluate(EDGES)
+    assert len(drawn) == 2 * 4 + 4 * 2 + 2 * 1
+    assert all(d["label"] is not None for d in drawn.values())
+    _hover_edge(page, "w1_0_2")  # hidden 1 n2 -> hidden 2 n0: its number, where it is
+    readout = page.locator("#net-edge-readout")
+    assert readout.is_visible()
+    said = readout.text_content()
+    assert said.startswith("hidden 1 n2 \u2192 hidden 2 n0: dL/dw = "), said
+    # 4 significant digits, to be read from afar (edge order: layer, neuron, input)
+    assert float(said.split(" = ")[1]) == float(f"{f['grads'][10]:.4g}")
+    size = readout.evaluate("(e) => parseFloat(getComputedStyle(e).fontSize)")
+    assert size >= smallest
+    page.mouse.move(1, 1)
+    assert not readout.is_visible()
+
+
+def _hover_edge(page, edge_id: str) -> None:
+    """The pointer resting on the middle of a drawn line."""
+    middle = page.evaluate("""(id) => {
+      const p = document.querySelector('#' + id + ' path:not(.hit)');
+      const at = p.getPointAtLength(p.getTotalLength() / 2).matrixTransform(p.getScreenCTM());
+      return {x: at.x, y: at.y};
+    }""", edge_id)
+    page.mouse.move(middle["x"], middle["y"])

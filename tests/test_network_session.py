@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import Value, pause_gc
+from autograd.trace import format_number
 from chainrule.lab.network import (
     NEURON_RESOLUTION,
     RESOLUTION,
@@ -217,9 +218,20 @@ def test_an_opened_neuron_has_the_numbers_of_a_real_backward(hidden, data, activ
     expected = {f"{name}.w{i}": w.grad for i, w in enumerate(unit.w)}
     expected[f"{name}.b"] = unit.b.grad
     expected[f"{name}.z"] = z.grad
-    expected["L"] = 1.0
     if unit.activation != "linear":
         expected[f"{name}.out"] = out.grad
+    # the graph ends at the neuron's output, seeded with what the loss sends back to it: no
+    # made-up root "L" (which the whole loss's view uses for the loss itself)
+    page = answer["page"]
+    output = f"{name}.{'z' if unit.activation == 'linear' else 'out'}"
+    assert "L" not in nodes and page["root_name"] == output
+    assert nodes[output]["value"] == out.grad  # the pass starts at the true upstream
+    assert page["start"].startswith(f"The backward pass starts at {output}: {output}.grad = "
+                                    f"{format_number(out.grad)}, what the loss sends back")
+    first = page["steps"][0]  # (the quiz checks answers against "value")
+    assert first["upstream"]["4"] == format_number(out.grad)
+    assert first["value"] == pytest.approx(out.grad * out.local_grads[0], rel=1e-12,
+                                           abs=1e-300)
     previous = ([Value(c) for c in session.X[k]] if li == 0 else outputs[li - 1])
     names = ([f"x{i}" for i in range(2)] if li == 0
              else [f"L{li - 1}.n{i}.{'z' if activation == 'linear' else 'out'}"

@@ -45,7 +45,22 @@ def chainrule_commands() -> list[str]:
 
 def test_the_readme_shows_the_subcommands():
     used = {shlex.split(c)[1] for c in chainrule_commands()}
-    assert used == {"explain", "demo", "train", "serve"}
+    assert used == {"explain", "demo", "train", "serve", "exercises"}
+
+
+def test_the_twin_command_the_readme_names_runs_on_what_its_train_command_saved(tmp_path):
+    """`chainrule twin MODEL.json` is named in the text, on the model the README's train
+    command writes: run the two in one folder, as a reader would."""
+    twin = re.findall(r"`(chainrule twin [^`]+)`", README)
+    assert len(twin) == 1, twin
+    model = shlex.split(twin[0])[2]
+    train = next(c for c in chainrule_commands() if shlex.split(c)[1] == "train")
+    assert f"--out {model.rsplit('/', 1)[0]}" in train, (train, model)
+    for command in (train, twin[0]):
+        run = subprocess.run([str(CHAINRULE), *shlex.split(command)[1:]], cwd=tmp_path,
+                             capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+    assert "torch.nn.Sequential" in run.stdout
 
 
 def finite_commands() -> list[str]:

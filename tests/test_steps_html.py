@@ -434,6 +434,27 @@ def test_update_shows_what_a_fresh_mount_of_the_new_numbers_shows(
     assert browser_page.errors == []
 
 
+def test_update_of_a_seeded_pass_starts_the_root_at_the_new_seed(neuron_page, browser_page):
+    """A seeded pass (the network lab's opened neuron: its output starts at what the loss sends
+    back) gets a new seed for another point: the first step shown after update() has the
+    root at the new seed's grad, as a fresh mount of the new data does."""
+    browser_page.open(neuron_page)
+    page = browser_page.page
+    root = build(NEURON, NEURON_VALUES).root
+    first, second = (page_data(fresh_pass(root, seed=seed)) for seed in (-0.25, 3.0))
+    page.evaluate("""(data) => { window.view.destroy();
+        window.view = window.mountSteps(data, document.getElementById("steps")); }""", first)
+    go_to(page, 1)
+    page.evaluate("(data) => window.view.update(data)", second)
+    updated = page.evaluate(READ_VIEW)
+    assert "grad 3.0000" in updated["texts"] and "grad -0.2500" not in updated["texts"]
+    page.evaluate("""(data) => { window.view.destroy();
+        window.view = window.mountSteps(data, document.getElementById("steps")); }""", second)
+    go_to(page, 1)
+    assert page.evaluate(READ_VIEW) == updated
+    assert browser_page.errors == []
+
+
 def test_update_keeps_presentation_zoom_and_play(neuron_page, browser_page):
     browser_page.open(neuron_page)
     page = browser_page.page

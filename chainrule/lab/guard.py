@@ -168,7 +168,8 @@ class Guard:
         self.body_limit = body_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":  # lifespan, and the network lab's WebSocket (ws.py checks its Host and Origin)
+        # lifespan, and the network lab's WebSocket (ws.py checks its Host and Origin)
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = _headers(scope)

@@ -243,9 +243,16 @@ def loss_function(config: Config) -> Callable[..., Value]:
 def network_svg(nin: int, nouts: tuple[int, ...], activation: str, seed: int) -> str:
     """draw_network's picture of the model these arguments build, laid out by dot: the page
     lays it out once per configure and recolours it by its ids on every frame. The same
-    arguments give the same model, so the picture is remembered (64 of them)."""
+    arguments give the same model, so the picture is remembered (64 of them).
+
+    Laid out for the back of a room: no number on the lines (on a crowded net they overlap
+    one another; the page shows a line's number as the pointer rests on it, in its tooltip,
+    and in its weight editor), and the layers closer together (ranksep 1 inch, not 1.4: room
+    for a neuron's heatmap and its lines still), so the page can scale the picture up."""
     model = MLP(nin, list(nouts), activation, "linear", seed=seed)
-    return svg_of(draw_network(model, legend=False))
+    picture = draw_network(model, legend=False, edge_labels=False)
+    picture.attr("graph", ranksep="1.0")  # (a statement after draw_network's own: it wins)
+    return svg_of(picture)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -518,10 +525,10 @@ class Session:
         run once with fresh_pass (which leaves the model's grads as training left them). Its
         gradient at the neuron's output is the upstream g = dL/d(out). The neuron's own graph
         is then built apart: the previous layer's outputs as labelled leaves, its weights and
-        bias, its dot node and its activation, and a root L = out * g (g a constant). Its
-        backward pass gives out.grad = g, and from there the same products as the whole pass:
-        the weights', the bias's, z's and out's gradients are the very bits of the whole
-        graph's; an input's is this neuron's contribution to it.
+        bias, its dot node and its activation, which is the root (named as in the whole
+        graph). Its backward pass is seeded with g, so out.grad = g and from there the same
+        products as the whole pass: the weights', the bias's, z's and out's gradients are the
+        very bits of the whole graph's; an input's is this neuron's contribution to it.
 
         `render(picture)` lays a graphviz picture out as an SVG element (default: `svg_of`,
         dot itself); the training thread passes one that lets go of its CPU slot while dot runs.
@@ -530,8 +537,10 @@ class Session:
         li, j = self._neuron(layer, neuron)
         k = _integer(point, f"point (there are {len(self.X)} points)", 0, len(self.X) - 1)
         sample = _SampleGraph(self.model, self.X[k], self.y[k], self.loss_fn)
-        upstream = sample.grads[sample.outputs[li][j]]
-        own = _neuron_graph(self.model, li, j, sample.inputs_of(li), upstream)
+        output = sample.outputs[li][j]
+        upstream = sample.grads[output]
+        own = _neuron_graph(self.model, li, j, sample.inputs_of(li), upstream,
+                            sample.run.snapshot.names[output])
         answer: dict[str, Any] = {
             "type": "neuron", "layer": li, "neuron": j, "point": k,
             "training": k in set(self.train_indices), "target": self.y[k],
@@ -579,8 +588,13 @@ class _SampleGraph:
 
 
 def _neuron_graph(model: MLP, li: int, j: int, inputs: list[tuple[str, float]],
-                  upstream: float) -> FreshPass:
-    """The neuron's own graph, L = act(w . a + b) * upstream, and its fresh backward pass."""
+                  upstream: float, name: str) -> FreshPass:
+    """The neuron's own graph, `name` = act(w . a + b), and its fresh backward pass seeded with
+    `upstream`, what the loss sends back to the neuron's output.
+
+    NOTE: the graph ends at the neuron's output itself. A made-up root such as L = out *
+    upstream would show a second "L" next to the whole loss's L, with another number: one
+    symbol, two meanings. The seed gives out.grad = upstream without one."""
     unit = model.layers[li].neurons[j]
     a = [Value(number, label) for label, number in inputs]
     w = [Value(p.data, p.label) for p in unit.w]
@@ -588,9 +602,9 @@ def _neuron_graph(model: MLP, li: int, j: int, inputs: list[tuple[str, float]],
     z = dot(w, a, b)  # unlabelled: the snapshot names it L{li}.n{j}.z, as in the whole graph
     act = ACTIVATIONS[unit.activation]
     out = z if act is None else act(z)
-    root = out * upstream
-    root.label = "L"
-    return fresh_pass(root)
+    out.label = name  # (a root unlabelled would be named "L")
+    return fresh_pass(out, seed=upstream, origin="what the loss sends back to this neuron's "
+                      f"output, dL/d({name}), so each gradient below is the loss's")
 
 
 def _picture(root: Value, run: FreshPass, **options: Any) -> Any:

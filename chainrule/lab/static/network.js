@@ -12,8 +12,9 @@
 //
 // Layout once, numbers many times: draw_network's SVG arrives once per structure (the
 // "configured" message) and is decorated once (a heatmap beside each neuron, a wide invisible
-// hit line over each edge, Tab stops on the neurons); a frame only recolours it by its stable
-// ids (w{l}_{j}_{i}, L{l}n{j}), as the training replay (nn/replay.js) does.
+// hit line over each edge, Tab stops on the neurons; no number on a line: it shows as the
+// pointer rests on it); a frame only recolours it by its stable ids (w{l}_{j}_{i}, L{l}n{j}),
+// as the training replay (nn/replay.js) does.
 //
 // Frames: the newest received waits in state.pending and is drawn at the next animation frame;
 // when frames come faster than the screen draws, the older ones are never drawn (newest wins),
@@ -99,7 +100,8 @@ const el = {
   seed: $("net-seed"), newSeed: $("net-new-seed"),
   layerRemove: $("net-layer-remove"), layerAdd: $("net-layer-add"),
   layerCount: $("net-layer-count"), neuronRow: $("net-neuron-row"),
-  diagram: $("net-diagram"), edgeKey: $("net-edge-key"), edgeList: $("net-edge-list"),
+  diagram: $("net-diagram"), edgeReadout: $("net-edge-readout"), edgeKey: $("net-edge-key"),
+  edgeList: $("net-edge-list"),
   point: $("net-point"),
   editor: $("net-weight-editor"), editorLabel: $("net-weight-label"),
   editorValue: $("net-weight-value"), editorCancel: $("net-weight-cancel"),
@@ -377,7 +379,7 @@ function renderAlert() {
 }
 
 // ---- the network: mounted once per structure --------------------------------------------------
-// mounted: {edges: [{g, path, anchor, label}], neurons: [{g, shape, name, bias, heat, image,
+// mounted: {edges: [{g, path, anchor}], neurons: [{g, shape, name, bias, heat, image,
 // label, anchor}], edgeOffsets, neuronOffsets, boundaryPalette}
 let mounted = null;
 
@@ -388,9 +390,11 @@ const sourceName = (l, i) => (l === 0 ? "x" + i : neuronName(l - 1, i));
 function mountNetwork() {
   const network = state.network;
   el.diagram.innerHTML = network.svg;  // from the lab's own server: dot's SVG of draw_network
+  hideEdgeReadout();
   const svg = el.diagram.querySelector("svg");
   svg.removeAttribute("width");  // (sized by network.css: as large as the panel allows)
   svg.removeAttribute("height");
+  svg.querySelectorAll("g.node").forEach(spaceLines);
   svg.setAttribute("aria-label", "the network: click a line to set its weight, a neuron to " +
     "open it");
   const byId = (id) => svg.querySelector("#" + CSS.escape(id));
@@ -412,6 +416,20 @@ function mountNetwork() {
   renderControls();
 }
 
+// A node's lines of text (a neuron's name and bias, a layer's title) as far apart as
+// network.css's font size needs: dot spaced them for its own smaller size (1.2 times it), so
+// at the larger size they would touch. Same centre, 1.2 times the shown size apart.
+function spaceLines(g) {
+  const texts = [...g.querySelectorAll("text")];
+  if (texts.length < 2) return;
+  const ys = texts.map((t) => Number(t.getAttribute("y")));
+  const middle = ys.reduce((a, b) => a + b, 0) / ys.length;
+  const line = 1.2 * parseFloat(getComputedStyle(texts[0]).fontSize);  // (in the SVG's units)
+  texts.forEach((t, k) => {
+    t.setAttribute("y", (middle + (k - (texts.length - 1) / 2) * line).toFixed(2));
+  });
+}
+
 // An edge: its drawn line, and a wide transparent copy over it that takes the clicks (a line
 // 0.4 pt wide is too thin to hit).
 function mountEdge(g) {
@@ -421,7 +439,7 @@ function mountEdge(g) {
   hit.removeAttribute("id");
   hit.setAttribute("class", "hit");
   path.parentNode.append(hit);
-  return { g, path, anchor: g.querySelector("a"), label: g.querySelector(":scope > text") };
+  return { g, path, anchor: g.querySelector("a") };  // (no label: see edgeReadoutText)
 }
 
 // A neuron: a Tab stop (Enter opens it), its heatmap beside it on the left, as TF Playground
@@ -554,10 +572,43 @@ function drawEdges(f) {
       (2 + width).toFixed(1) : "none");
     const text = Number.isFinite(values[e]) ? String(values[e]) : "\u2014";
     if (edge.anchor) edge.anchor.setAttributeNS(XLINK, "title", what + text);
-    if (edge.label) edge.label.textContent = edgeNumber(values[e]);
   });
+  if (readoutEdge) el.edgeReadout.textContent = edgeReadoutText(readoutEdge);
   el.edgeKey.querySelector(".largest").textContent = "widest line: |" +
     (weights ? "w" : "dL/dw") + "| = " + largest.toPrecision(3);
+}
+
+// ---- a line's number, shown while the pointer rests on the line ------------------------------
+// No number is written on the lines: on a crowded net they overlap one another (TF Playground
+// shows them on hover too). The number is also the line's tooltip, and in its weight editor.
+const EDGE_ID = /^w(\d+)_(\d+)_(\d+)$/;
+let readoutEdge = null;  // the line's <g> the readout is about
+
+function edgeReadoutText(g) {
+  const [, l, j, i] = EDGE_ID.exec(g.id).map(Number);
+  const tip = g.querySelector("a")?.getAttributeNS(XLINK, "title") || "";  // "w = 0.123..."
+  const [what, value] = tip.split(" = ");
+  const x = Number(value);  // (4 significant digits here: read from afar; the tooltip has all)
+  return sourceName(l, i) + " \u2192 " + neuronName(l, j) + ": " + what + " = " +
+    (value && Number.isFinite(x) ? String(Number(x.toPrecision(4))) : "\u2014");
+}
+
+function showEdgeReadout(event) {
+  const g = event.target.closest ? event.target.closest("g.edge") : null;
+  if (!g || !EDGE_ID.test(g.id)) { hideEdgeReadout(); return; }
+  readoutEdge = g;
+  const r = el.edgeReadout;
+  r.textContent = edgeReadoutText(g);
+  r.hidden = false;
+  const box = r.offsetParent.getBoundingClientRect();  // (the panel: position relative)
+  r.style.left = Math.max(4, Math.min(event.clientX - box.left + 14,
+    box.width - r.offsetWidth - 4)) + "px";
+  r.style.top = Math.max(4, event.clientY - box.top - r.offsetHeight - 10) + "px";
+}
+
+function hideEdgeReadout() {
+  readoutEdge = null;
+  el.edgeReadout.hidden = true;
 }
 
 // Each neuron: its bias (or dL/db), its heatmap, and dead or saturated said in words and
@@ -589,12 +640,6 @@ function drawNeurons(f) {
       n.ctx.putImageData(n.image, 0, 0);
     }
   });
-}
-
-// An edge's label, as draw_network writes a weight: 3 significant digits.
-function edgeNumber(x) {
-  if (!Number.isFinite(x)) return "\u2014";
-  return x === 0 ? "0" : String(Number(x.toPrecision(3)));
 }
 
 function shortNumber(x, weights) {
@@ -1067,6 +1112,11 @@ function bind() {
       if (state.frame) drawFrame();
     });
   }
+  el.diagram.addEventListener("pointerover", showEdgeReadout);
+  el.diagram.addEventListener("pointermove", (event) => {
+    if (readoutEdge) showEdgeReadout(event);  // (it follows the pointer along the line)
+  });
+  el.diagram.addEventListener("pointerleave", hideEdgeReadout);
   el.diagram.addEventListener("click", (event) => {
     const neuron = event.target.closest("g.neuron");
     if (neuron) {
