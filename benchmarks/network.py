@@ -2,15 +2,19 @@
 takes a classroom of them.
 
 Against a real server (`chainrule serve --port 0 --no-browser` in a process of its own, as in
-benchmarks/lab.py), with Python WebSocket clients (the `websockets` package) in this process.
-The frame rate the page draws in Chromium is the page's own measurement; this one is what
-arrives at a client, one frame per epoch.
+benchmarks/lab.py), with Python WebSocket clients (the `websockets` package) in this process,
+and the page itself in headless Chromium (Playwright, Debian's /usr/bin/chromium).
 
   epochs   Frames (= epochs) per second received by one client playing, for TF Playground's
            default network (circles, 250 training points, 2 -> 4 -> 2 -> 1 tanh, SGD lr 0.03,
            batch 10) and for micrograd's demo network (2 -> 16 -> 16 -> 1 relu on 100 training
            points of moons, noise 0.1, full batch), each frame with its 50 x 50 boundary and
            every neuron's 25 x 25 heatmap. Targets: >= 30 and >= 10 epochs/s.
+
+  browser  The same two networks played by the page in Chromium: frames per second it
+           received and drew (each drawing the boundary, every heatmap and the network), read
+           from the page's own counters, and its mean drawing time per frame. Targets as above.
+           Without Playwright or Chromium this part says so and its targets read n/a.
 
   predict  In this process: `model.predict_batch` over the 50 x 50 boundary grid against the
            forward pass through Values under `no_grad`, for the default network (medians of
@@ -94,6 +98,52 @@ async def _epochs_per_second(url: str, config: dict, seconds: float) -> tuple[fl
         return counts[0] / seconds, max(epochs, default=0)
     finally:
         await socket.close()
+
+
+# The two networks as the page's address names them (network.js's configFromHash)
+PAGE_ADDRESSES = {"default": "", "micrograd": "#dataset=moons&points=111&train=0.9&noise=0.1"
+                  "&seed=0&hidden=16,16&activation=relu&optimizer=sgd&lr=0.1&batch=100&l2=0"}
+PAGE_STATE = "async () => { const s = (await import('/static/network.js')).state; return %s; }"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def browser_rates(url: str, seconds: float) -> dict[str, tuple[float, float, float]] | str:
+    """network -> (frames received per second, frames drawn per second, mean ms per drawing)
+    in headless Chromium playing the page; or why it could not be measured."""
+    import os
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return "Playwright is not installed (make test installs it)"
+    if not os.path.exists(CHROMIUM):
+        return f"no Chromium at {CHROMIUM} (.ci/install-chromium installs it)"
+    read = PAGE_STATE % "[s.counts.received, s.counts.drawn, s.counts.drawMs]"
+    rates = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu",
+                                            "--no-first-run", "--disable-background-networking",
+                                            "--disable-component-update", "--disable-sync"])
+        try:
+            for name, address in PAGE_ADDRESSES.items():
+                page = browser.new_page(viewport={"width": 1920, "height": 1080})
+                page.goto(url + "network" + address)
+                page.wait_for_function(PAGE_STATE % "s.frame !== null", timeout=30_000)
+                page.get_by_role("button", name="Play").click()
+                time.sleep(1.0)  # warm-up
+                (received0, drawn0, ms0), start = page.evaluate(read), time.monotonic()
+                time.sleep(seconds)
+                (received1, drawn1, ms1) = page.evaluate(read)
+                elapsed = time.monotonic() - start
+                drawn = drawn1 - drawn0
+                rates[name] = ((received1 - received0) / elapsed, drawn / elapsed,
+                               (ms1 - ms0) / max(drawn, 1))
+                page.get_by_role("button", name="Pause").click()
+                page.close()
+        finally:
+            browser.close()
+    return rates
 
 
 def predict_ratio(rounds: int) -> tuple[float, float]:
@@ -198,6 +248,7 @@ def run(quick: bool) -> Section:
                                                                     epoch_seconds))
         micrograd_eps, micrograd_epoch = asyncio.run(_epochs_per_second(server.url, MICROGRAD,
                                                                         epoch_seconds))
+        in_browser = browser_rates(server.url, epoch_seconds)
         crowd = asyncio.run(_class(server.url, pid, class_seconds))
     finally:
         server.stop()
@@ -216,6 +267,8 @@ def run(quick: bool) -> Section:
              f"{default_eps:.1f}", f"{default_epoch}"],
             ["micrograd's 2-16-16-1 relu, 100 moons, full batch",
              f"{micrograd_eps:.1f}", f"{micrograd_epoch}"]]),
+        "",
+        *_browser_lines(in_browser, epoch_seconds),
         "",
         f"The 50 x 50 boundary grid through the default network: predict_batch {fast_ms:.2f} ms, "
         f"the no_grad forward {slow_ms:.2f} ms ({slow_ms / fast_ms:.1f}x).",
@@ -238,6 +291,7 @@ def run(quick: bool) -> Section:
                1000 / DEFAULT_EPS, note),
         Target("ms per epoch, 2-16-16-1 moons (1000 / 10)", 1000 / max(micrograd_eps, 1e-9),
                1000 / MICROGRAD_EPS, note),
+        *_browser_targets(in_browser, note),
         Target("predict / no_grad forward, 50 x 50 grid", fast_ms / slow_ms,
                1 / PREDICT_SPEEDUP),
         Target(f"sessions of {SESSIONS} receiving no frame", float(sum(r == 0 for r in rates)),
@@ -248,3 +302,29 @@ def run(quick: bool) -> Section:
         Target("RSS growth after warm-up", growth, 0.10, note),
     ]
     return section
+
+
+NETWORK_NAMES = {"default": "TF Playground default, 2-4-2-1 tanh, 250 points, batch 10",
+                 "micrograd": "micrograd's 2-16-16-1 relu, 100 moons, full batch"}
+
+
+def _browser_lines(rates: dict | str, seconds: float) -> list[str]:
+    if isinstance(rates, str):
+        return [f"The page in Chromium: not measured, {rates}."]
+    return [f"The page in Chromium playing, over {seconds:g} s (at 1920 x 1080):", "",
+            *table(["network", "received/s", "drawn/s", "ms per drawing"],
+                   [[NETWORK_NAMES[name], f"{got:.1f}", f"{drawn:.1f}", f"{ms:.1f}"]
+                    for name, (got, drawn, ms) in rates.items()])]
+
+
+def _browser_targets(rates: dict | str, note: str) -> list[Target]:
+    """ms per frame drawn by the page, against the same 30 and 10 epochs a second."""
+    if isinstance(rates, str):
+        return [Target("ms per frame drawn in Chromium, default network", None,
+                       1000 / DEFAULT_EPS, rates),
+                Target("ms per frame drawn in Chromium, 2-16-16-1 moons", None,
+                       1000 / MICROGRAD_EPS, rates)]
+    return [Target("ms per frame drawn in Chromium, default network",
+                   1000 / max(rates["default"][1], 1e-9), 1000 / DEFAULT_EPS, note),
+            Target("ms per frame drawn in Chromium, 2-16-16-1 moons",
+                   1000 / max(rates["micrograd"][1], 1e-9), 1000 / MICROGRAD_EPS, note)]
