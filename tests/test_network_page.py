@@ -464,3 +464,80 @@ def _hover_edge(page, edge_id: str) -> None:
       return {x: at.x, y: at.y};
     }""", edge_id)
     page.mouse.move(middle["x"], middle["y"])
+
+
+def test_a_new_network_closes_the_neuron_opened_on_the_network_before(network_page):
+    """The address edited by hand while a neuron is open builds another network: the dialog
+    (a neuron of the network before, here of a layer that no longer exists) closes, and its
+    point field cannot ask the new network for it."""
+    page = network_page
+    page.click("#L2n0")  # the output neuron of 2 -> 4 -> 2 -> 1
+    wait_until(page, "() => document.body.dataset.neuron === 'shown'", "the neuron's graph")
+    page.evaluate("() => { location.hash = '#hidden=&dataset=xor'; }")
+    wait_until(page, STATE % "s.counts.configured === 2 && s.frame !== null", "the new network")
+    assert page.evaluate(STATE % "s.network.layers.length") == 1
+    assert not page.get_by_role("dialog").is_visible()
+    assert page.evaluate(STATE % "s.asked === null && s.opened === null")
+    page.click("#L0n0")  # the new network's one neuron opens as any other
+    wait_until(page, "() => document.body.dataset.neuron === 'shown'", "the new neuron's graph")
+    assert page.text_content("#net-neuron-title").startswith("output n0 (linear, 2 inputs)")
+
+
+
+def test_the_keyboard_walks_the_weight_list_and_enter_edits_the_one_chosen(network_page):
+    """The arrow keys move through the list of weights (each shown in the editor) and the
+    focus stays on the list; Enter goes to the editor. (Were the focus moved at the first
+    arrow, the second would step the editor's number instead.)"""
+    page = network_page
+    page.focus("#net-edge-list")
+    for _ in range(2):
+        page.keyboard.press("ArrowDown")
+    assert page.evaluate("() => document.activeElement.id") == "net-edge-list"
+    editor = page.get_by_role("spinbutton", name="weight x1 → hidden 1 n0")
+    assert editor.is_visible()  # the entry after "choose ..." and x0 -> hidden 1 n0
+    shown = float(editor.input_value())
+    assert shown == frame(page)["weights"][1]
+    page.keyboard.press("Enter")
+    assert editor.evaluate(FOCUSED)
+    page.keyboard.type("0.75")  # (the number is selected: typing replaces it)
+    page.keyboard.press("Enter")
+    wait_until(page, STATE % "s.frame.weights[1] === 0.75", "the weight set")
+    assert frame(page)["weights"][0] != 0.75
+
+
+def test_a_neuron_is_not_asked_for_once_the_connection_is_closed(browser_page, lab_with):
+    """A session ended (here idle) leaves the page without a server to answer: a neuron
+    clicked then opens no dialog waiting for ever; the alert says what to do (Reconnect)."""
+    with lab_with(idle_seconds=1.0) as quick:
+        for page in open_network(browser_page, quick):
+            wait_until(page, STATE % "s.connection === 'closed'", "the session ended")
+            page.click("#L0n0")
+            assert not page.get_by_role("dialog").is_visible()
+            assert page.evaluate(STATE % "s.asked === null")
+            assert page.get_by_role("button", name="Reconnect").is_visible()
+
+
+def test_a_neuron_asked_for_as_the_connection_closes_says_so_in_its_dialog(browser_page, lab):
+    """The socket closes while a neuron's answer is awaited (here the question never reaches
+    the server, and then the server side is closed): the dialog does not say "Asking..." for
+    ever, but what happened and what to do."""
+    page = browser_page.page
+    routes = []
+
+    def through(route):  # the page's socket, passed on to the lab, except open_neuron
+        server = route.connect_to_server()
+        routes.append(route)
+        route.on_message(lambda m: None if '"open_neuron"' in str(m) else server.send(m))
+        server.on_message(route.send)
+
+    page.route_web_socket("**/ws/network", through)
+    page.goto(lab.url + "network")
+    wait_until(page, STATE % "s.frame !== null && s.connection === 'open'", "the first frame")
+    page.click("#L0n0")
+    wait_until(page, STATE % "s.asked !== null", "the neuron asked for")
+    routes[0].close(code=1001, reason="going away")
+    wait_until(page, STATE % "s.connection === 'closed'", "the connection closed")
+    note = page.locator("#net-neuron-note").text_content()
+    assert "connection closed before this neuron's answer came" in note, note
+    assert page.evaluate(STATE % "s.asked === null")
+    assert browser_page.errors == []

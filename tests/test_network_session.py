@@ -7,8 +7,12 @@ sessions' threads run while fit keeps Python's paused (chainrule.lab.training.Co
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import json
+import queue
 import threading
+import time
 import weakref
 
 import pytest
@@ -25,8 +29,8 @@ from chainrule.lab.network import (
     Stopped,
     check_config,
 )
-from chainrule.lab.training import Collector, FairSlots
-from nn import MLP, cross_entropy, fit
+from chainrule.lab.training import Collector, Command, FairSlots, Outbox, Trainer
+from nn import MLP, TrainingDiverged, cross_entropy, fit
 from nn.draw_network import unit_status
 from nn.layers import ACTIVATIONS
 
@@ -104,6 +108,7 @@ def _train(session: Session, epochs: int) -> None:
     ({"batch_size": 61, "points": 60}, "config.batch_size must be a whole number from 1 to 60"),
     ({"optimizer": "rmsprop"}, "config.optimizer must be one of sgd, momentum, adam"),
     ({"l2": -0.1}, "config.l2 must be a number from 0 to 1"),
+    ({"noise": 10**400}, "config.noise must be a number from 0 to 0.5, not 1000"),
 ])
 def test_a_bad_config_says_which_key_and_what_it_takes(config, says):
     with pytest.raises(MessageError) as error:
@@ -164,7 +169,8 @@ def test_set_weight_changes_that_weight_and_the_measured_loss():
     for bad, says in [((3, 0, 0, 1.0), "layer must be a whole number from 0 to 2"),
                       ((0, 4, 0, 1.0), "neuron (layer 0 has 4) must be"),
                       ((0, 0, 3, 1.0), "has 2 weights and a bias at 2"),
-                      ((0, 0, 0, 1e7), "value must be a number from -1e6 to 1e6")]:
+                      ((0, 0, 0, 1e7), "value must be a number from -1e6 to 1e6"),
+                      ((0, 0, 0, -10**400), "value must be a number from -1e6 to 1e6")]:
         with pytest.raises(MessageError) as error:
             session.set_weight(*bad)
         assert says in str(error.value)
@@ -282,3 +288,108 @@ def test_the_training_slot_gives_way_while_the_formula_lab_is_busy():
     stop.set()
     FairSlots(1, lambda: asked.append(1) or True).give_way(stop)
     assert len(asked) == 1  # a session that ends does not wait
+
+
+def run_in_a_fresh_loop(coroutine_function):
+    """asyncio.run in a thread of its own: this thread may hold a running loop already (the
+    Playwright fixtures of the browser tests, when the whole suite runs in one process)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(coroutine_function())).result(timeout=30)
+
+
+def test_a_frame_made_before_a_message_reaches_the_page_before_it():
+    """The outbox keeps only the newest frame, but never sends it after a message made later:
+    a frame of a playing run that arrived after "diverged" would tell the page it plays
+    again (its Play button would say Pause after the divergence)."""
+    async def sent() -> list[str]:
+        outbox = Outbox(asyncio.get_running_loop())
+        outbox.frame({"type": "frame", "epoch": 1, "playing": True})
+        outbox.frame({"type": "frame", "epoch": 2, "playing": True})  # the newest wins
+        outbox.message({"type": "diverged", "message": "diverged at epoch 3", "epoch": 3})
+        outbox.frame({"type": "frame", "epoch": 0, "playing": False})
+        return [json.loads(text) for text in await outbox.take()]
+
+    assert [(m["type"], m.get("epoch")) for m in run_in_a_fresh_loop(sent)] == [
+        ("frame", 2), ("diverged", 3), ("frame", 0)]
+
+
+def test_a_configured_message_drops_the_frame_of_the_network_before():
+    async def sent() -> tuple[list[str], int]:
+        outbox = Outbox(asyncio.get_running_loop())
+        outbox.frame({"type": "frame", "epoch": 7, "playing": True})
+        outbox.message({"type": "configured", "network": {}})
+        outbox.frame({"type": "frame", "epoch": 0, "playing": False})
+        return [json.loads(text)["type"] for text in await outbox.take()], outbox.frames_dropped
+
+    assert run_in_a_fresh_loop(sent) == (["configured", "frame"], 1)
+
+
+@pytest.mark.parametrize("dataset", ["circles", "spiral"])
+def test_a_neuron_opened_after_a_divergence_says_so_and_what_to_do(dataset):
+    """A diverged run's weights overflow a forward pass: opening a neuron then is the page's
+    mistake to be told of (press Reset), not a bug of the lab's."""
+    session = _session(dataset=dataset, activation="linear", lr=10.0, hidden=[8, 8, 8])
+    with pytest.raises(TrainingDiverged):
+        _train(session, 1000)
+    for layer in range(4):
+        with pytest.raises(MessageError) as error:
+            session.open_neuron(layer, 0, 0, render=lambda picture: "<svg/>")
+        assert "overflow" in str(error.value) and "Reset" in str(error.value)
+    session.reset()
+    assert session.open_neuron(3, 0, 0, render=lambda picture: "<svg/>")["type"] == "neuron"
+
+
+class _SlowPost(queue.Queue):
+    """A Trainer's command queue that holds the poster back, after it has put a command, until
+    the session's thread has carried it out (its frame is made), or for 2 s at most: the
+    order in which a fast thread and a slow event loop can interleave."""
+
+    def __init__(self, outbox: Outbox) -> None:
+        super().__init__()
+        self.outbox = outbox
+
+    def put_nowait(self, item) -> None:  # noqa: ANN001
+        super().put_nowait(item)
+        if isinstance(item, Command) and item.kind == "reset":
+            deadline = time.monotonic() + 2.0
+            while not self.outbox.frame_waiting and time.monotonic() < deadline:
+                time.sleep(0.01)
+
+
+def _next_frame(outbox: Outbox, after: int = -1) -> dict:
+    """The frame waiting in the outbox once its epoch is past `after` (30 s at most)."""
+    deadline = time.monotonic() + 30.0
+    while time.monotonic() < deadline:
+        text = outbox._frame
+        if text is not None and json.loads(text)["epoch"] > after:
+            return json.loads(text)
+        time.sleep(0.01)
+    raise AssertionError(f"no frame past epoch {after}")
+
+
+def test_play_trains_though_the_thread_carried_out_a_reset_before_its_post_returned():
+    """A reset's post sets the flag that ends a run; a thread quick enough to carry out the
+    reset before the post returns must not find the flag set afterwards (its next run would
+    end at its first minibatch: Play would show Pause and never train)."""
+    loop = asyncio.new_event_loop()
+    try:
+        outbox = Outbox(loop)
+        trainer = Trainer(outbox, FairSlots(), "test-trainer")
+        trainer._commands = _SlowPost(outbox)
+        trainer.start()
+        try:
+            trainer.post(Command("configure", config=check_config(SMALL)))
+            _next_frame(outbox)
+            outbox._frame = None
+            trainer.post(Command("reset"))
+            assert _next_frame(outbox)["epoch"] == 0
+            outbox._frame = None  # (taken: as the socket's sender would)
+            trainer.post(Command("play"))
+            assert _next_frame(outbox, after=0)["playing"] is True
+        finally:
+            trainer.close()
+            trainer.thread.join(5.0)
+    finally:
+        loop.close()

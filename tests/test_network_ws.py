@@ -181,6 +181,10 @@ def test_open_neuron_answers_the_point_asked_with_its_graphs(lab):
      "NaN is not a JSON number"),
     ('{"type": "set_weight", "layer": 0, "neuron": 0, "input": 0, "value": 1e999}',
      "too large for a float"),
+    ('{"type": "set_weight", "layer": 0, "neuron": 0, "input": 0, "value": 1' + "0" * 400
+     + "}", "too large for a float"),  # (a JSON integer: Python reads it whole)
+    ('{"type": "configure", "config": {"noise": 1' + "0" * 400 + "}}", "too large for a float"),
+    ('{"type": "configure", "config": {"lr": -1' + "0" * 400 + "}}", "too large for a float"),
     ('{"type": "open_neuron", "layer": true, "neuron": 0, "point": 0}', "not true"),
     ('{"type": "show", "what": "everything"}', 'show.what must be "weights" or "grads"'),
     ('{"type": "configure", "config": {"lr": 0}}', "config.lr must be a number above 0"),
@@ -364,3 +368,32 @@ def test_the_server_stops_while_a_session_trains(lab_with):
     with pytest.raises(ConnectionClosed):
         while True:
             page.recv()
+
+
+def _frames_until_quiet(page: Page, quiet: float = 1.5) -> list[dict[str, Any]]:
+    """Every message until none comes for `quiet` seconds (all of them frames)."""
+    frames = []
+    while True:
+        try:
+            message = json.loads(page.socket.recv(timeout=quiet))
+        except TimeoutError:
+            return frames
+        assert message["type"] == "frame", message
+        frames.append(message)
+
+
+@pytest.mark.parametrize("before", [[], ["play"], ["step"], ["play", "reset"]])
+def test_steps_sent_in_quick_succession_add_one_epoch_each(lab, before):
+    """A class clicks Step three times fast: three epochs, whatever ran before."""
+    with Page(lab) as page:
+        page.configure()
+        for kind in before:
+            page.send(kind)
+        page.send("reset")
+        for _ in range(3):
+            page.send("step")
+        frames = _frames_until_quiet(page)
+        epochs = [f["epoch"] for f in frames]  # (a frame may be dropped: the newest wins)
+        assert epochs[-1] == 3 and frames[-1]["playing"] is False
+        after_reset = epochs[len(epochs) - 1 - epochs[::-1].index(0):]
+        assert after_reset == sorted(set(after_reset))

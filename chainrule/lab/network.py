@@ -147,7 +147,7 @@ def _number(config: dict, key: str, low: float, high: float, *, open_low: bool =
     span = f"{'above' if open_low else 'from'} {low:g} {'up ' if open_low else ''}to {high:g}"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise MessageError(f"config.{key} must be a number {span}, not {_kind(value)}")
-    x = float(value)
+    x = float(value) if abs(value) < 1e300 else math.inf  # (float() of a huge int overflows)
     if not (low < x <= high if open_low else low <= x <= high):
         raise MessageError(f"config.{key} must be a number {span}, not {value!r:.30}")
     return x
@@ -508,7 +508,7 @@ class Session:
         i = _integer(index, f"input (neuron {j} of layer {li} has {unit.nin} weights and a bias "
                      f"at {unit.nin})", 0, unit.nin)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
-                math.isfinite(value) and abs(value) <= 1e6):
+                abs(value) <= 1e6):  # (nan fails it too; a huge int is never made a float)
             raise MessageError(f"value must be a number from -1e6 to 1e6, not {_kind(value)}")
         (unit.w[i] if i < unit.nin else unit.b).data = float(value)
         self._measured = self._losses()
@@ -536,11 +536,16 @@ class Session:
         render = render or svg_of
         li, j = self._neuron(layer, neuron)
         k = _integer(point, f"point (there are {len(self.X)} points)", 0, len(self.X) - 1)
-        sample = _SampleGraph(self.model, self.X[k], self.y[k], self.loss_fn)
-        output = sample.outputs[li][j]
-        upstream = sample.grads[output]
-        own = _neuron_graph(self.model, li, j, sample.inputs_of(li), upstream,
-                            sample.run.snapshot.names[output])
+        try:
+            sample = _SampleGraph(self.model, self.X[k], self.y[k], self.loss_fn)
+            output = sample.outputs[li][j]
+            upstream = sample.grads[output]
+            own = _neuron_graph(self.model, li, j, sample.inputs_of(li), upstream,
+                                sample.run.snapshot.names[output])
+        except (OverflowError, ValueError):  # a diverged run's weights: no graph to show
+            raise MessageError("the weights have diverged, so this point's forward pass "
+                               "overflows: press Reset or change a setting, then open the "
+                               "neuron again") from None
         answer: dict[str, Any] = {
             "type": "neuron", "layer": li, "neuron": j, "point": k,
             "training": k in set(self.train_indices), "target": self.y[k],

@@ -27,7 +27,7 @@ Hand-offs:
   (configured, neuron, diverged, error) are kept in order; frames are not: the outbox holds
   only the newest, so when the page reads slower than the session trains, older frames are
   dropped (and while one waits unsent, the next epochs make none): training never waits for
-  the page, and memory never grows.
+  the page, and memory never grows. A frame never overtakes a message made after it.
 
 Limits for a classroom on one laptop: MAX_SESSIONS open at once (40: a class of 30, with a
 teacher's and a few spare tabs); a playing session whose page sends nothing for IDLE_SECONDS
@@ -187,12 +187,17 @@ class Outbox:
         self.ending: tuple[int, str] | None = None  # (close code, reason), once asked to end
 
     def message(self, payload: dict[str, Any]) -> None:
-        """Queue a message; a "configured" drops the frame waiting (of the network before)."""
+        """Queue a message. A frame still waiting goes out before it, as it was made before it
+        (a frame of a playing run sent after "diverged" would say it plays again); but a
+        "configured" drops it instead (a frame of the network before)."""
         text = encode(payload)
         with self._lock:
-            if payload["type"] == "configured" and self._frame is not None:
+            if self._frame is not None:
+                if payload["type"] == "configured":
+                    self.frames_dropped += 1
+                else:
+                    self._messages.append(self._frame)
                 self._frame = None
-                self.frames_dropped += 1
             self._messages.append(text)
         self._wake()
 
@@ -261,6 +266,9 @@ class Trainer:
         self._pending: Command | None = None  # a configure or reset that ended a run
         self._stopping = threading.Event()
         self._interrupt = threading.Event()  # a configure or reset is waiting: end the run
+        # held while a command is queued and the flag set, and while the thread clears it: a
+        # thread that takes a reset before its post has set the flag clears it only after
+        self._posting = threading.Lock()
         self.thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     # -- from the event loop -----------------------------------------------------------------
@@ -273,12 +281,13 @@ class Trainer:
         if command.kind == "open_neuron":
             self._questions += 1
             command = dataclasses.replace(command, question=self._questions)
-        try:
-            self._commands.put_nowait(command)
-        except queue.Full:
-            return False
-        if command.kind in ("configure", "reset"):
-            self._interrupt.set()  # it ends the run: no need to finish the epoch first
+        with self._posting:
+            try:
+                self._commands.put_nowait(command)
+            except queue.Full:
+                return False
+            if command.kind in ("configure", "reset"):
+                self._interrupt.set()  # it ends the run: no need to finish the epoch first
         return True
 
     def close(self) -> None:
@@ -318,7 +327,7 @@ class Trainer:
     def _dispatch(self, command: Command) -> None:
         kind = command.kind
         if kind in ("configure", "reset"):
-            self._interrupt.clear()  # (set when it was posted, to end a run)
+            self._clear_interrupt()  # (set when it was posted, to end a run)
         if kind == "configure":
             self.playing = self._stepping = False
             self.session = Session(command.config)
@@ -407,6 +416,10 @@ class Trainer:
             pass
         finally:
             self._in_run = False
+            self._clear_interrupt()
+
+    def _clear_interrupt(self) -> None:
+        with self._posting:
             self._interrupt.clear()
 
     def _should_stop(self) -> bool:
@@ -451,6 +464,8 @@ class Trainer:
                 self._pending = command  # carried out once fit has ended
                 raise Stopped
             self._handle(command)
+            if self._stepping:  # a step is one epoch: run it before the next command (a
+                return  # second Step already queued is an epoch of its own, not the same one)
 
 
 # ---------------------------------------------------------------------------------------------

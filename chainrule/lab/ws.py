@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import json
 import math
+import sys
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +80,15 @@ def _float(text: str) -> float:
     return x
 
 
+def _int(text: str) -> int:
+    """A JSON integer; one past a float's range would overflow where a number is read as a
+    float (the protocol's integers are seeds and indices, far smaller)."""
+    n = int(text)
+    if abs(n) > sys.float_info.max:
+        raise MessageError(f"the number {text:.30} is too large for a float")
+    return n
+
+
 def read_message(text: str) -> Command:
     """One message from the page, checked: a Command for the session's thread."""
     if len(text) > MESSAGE_LIMIT or len(text.encode("utf-8", "surrogatepass")) > MESSAGE_LIMIT:
@@ -86,7 +96,7 @@ def read_message(text: str) -> Command:
                            "the protocol's messages need far less")
     try:
         data = json.loads(text, object_pairs_hook=_object, parse_constant=_constant,
-                          parse_float=_float)
+                          parse_float=_float, parse_int=_int)
     except RecursionError:
         raise MessageError("the message's JSON is nested too deeply: the protocol's messages "
                            "nest three levels at most") from None

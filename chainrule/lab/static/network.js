@@ -195,6 +195,11 @@ function connect() {
     state.connection = "closed";
     state.playing = false;
     state.expected = null;
+    if (state.asked) {  // a neuron asked for will not be answered now: say so in its dialog
+      state.asked = null;
+      el.note.textContent = "The connection closed before this neuron's answer came: press " +
+        "Reconnect, then open it again.";
+    }
     const why = event.reason ? " (" + event.reason + ")" : "";
     showMessage("closed", "The connection to the lab's server is closed" + why + ". Press " +
       "Reconnect for a new session, or check that chainrule serve is still running.");
@@ -237,6 +242,11 @@ function receive(message) {
     state.pending = null;
     state.curve = { train: [], test: [] };
     closeEditor(false);  // (the weight it was setting belongs to the network before)
+    if (el.dialog.open) {  // (so does the neuron open: an address edited while it was open)
+      resumeOnClose = false;  // (a configure pauses: nothing to play again)
+      state.asked = null;  // (its answer, if still to come, is dropped)
+      el.dialog.close();
+    }
     if (!pointIsValid(state.point)) state.point = firstTraining();
     if (state.message && state.message.kind !== "closed") state.message = null;
     mountNetwork();
@@ -881,7 +891,7 @@ function drawEdgeKey() {
 // ---- setting a weight ---------------------------------------------------------------------------
 // A small form beside the line (or, from the list, beside the edge chosen): Enter sends
 // set_weight and training goes on from the new weight; Escape or Cancel closes it.
-function openEditor(layer, neuron, input, at) {
+function openEditor(layer, neuron, input, at, focus = true) {
   state.editing = { layer, neuron, input };
   const nin = state.network.layers[layer][0];
   el.editorLabel.textContent = input === nin ? "bias of " + neuronName(layer, neuron)
@@ -893,6 +903,10 @@ function openEditor(layer, neuron, input, at) {
   const left = Math.max(4, Math.min(at.x - box.left + 12, box.width - el.editor.offsetWidth - 4));
   el.editor.style.left = left + "px";
   el.editor.style.top = Math.max(4, at.y - box.top + 12) + "px";
+  if (focus) focusEditor();
+}
+
+function focusEditor() {
   el.editorValue.focus();
   el.editorValue.select();
 }
@@ -948,6 +962,11 @@ let resumeOnClose = false;  // the dialog paused the training: Close plays again
 
 function openNeuron(layer, neuron) {
   if (!state.network) return;
+  if (state.connection !== "open") {  // no server to answer: no dialog waiting for ever
+    el.note.textContent = "The connection to the lab's server is closed: close this and " +
+      "press Reconnect.";  // (seen when the dialog is open already)
+    return;
+  }
   if (!pointIsValid(state.point)) state.point = firstTraining();
   if (state.playing) {  // the graph is a snapshot: the network stays as it shows, until Close
     send({ type: "pause" });
@@ -1139,10 +1158,24 @@ function bind() {
     const [, l, j] = neuron.id.match(/^L(\d+)n(\d+)$/).map(Number);
     openNeuron(l, j);
   });
+  // The list's arrow keys change its value (and fire "change") at every press: the editor
+  // then shows each weight passed, the focus staying on the list, and Enter goes to the
+  // editor. A choice made with the pointer goes to the editor at once.
+  let listKeyed = false;  // the next change of the list comes from its keys
+  el.edgeList.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && state.editing) {
+      event.preventDefault();
+      focusEditor();
+    }
+    listKeyed = event.key !== "Tab" && event.key !== "Enter";
+  });
+  el.edgeList.addEventListener("pointerdown", () => { listKeyed = false; });
   el.edgeList.addEventListener("change", () => {
+    const keyed = listKeyed;
+    listKeyed = false;
     if (!el.edgeList.value) { closeEditor(false); return; }
     const [l, j, i] = el.edgeList.value.split(",").map(Number);
-    openEditor(l, j, i, edgeCentre(l, j, i));
+    openEditor(l, j, i, edgeCentre(l, j, i), !keyed);
   });
   el.editor.addEventListener("submit", submitEditor);
   el.editorValue.addEventListener("input", () => el.editorValue.setCustomValidity(""));
