@@ -242,11 +242,35 @@ def _report(error: Exception) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    if isinstance(error, OSError) and _stdout_fails(error):
+        # `chainrule explain ... > /dev/full`: say so, then let Python's last flush at exit go
+        # to devnull, where it cannot fail again
+        fail(f"could not write to standard output ({error.strerror or error}); write it "
+             "somewhere with room, or use --out DIR")
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     if os.environ.get("CHAINRULE_DEBUG"):
         raise error
     fail(f"internal error, a bug in chainrule: {type(error).__name__}: {error} (run again "
          "with CHAINRULE_DEBUG=1 to see the traceback, and please report it)")
     return 1
+
+
+def _stdout_fails(error: OSError) -> bool:
+    """Whether the OSError a command raised came from standard output (a full disk, /dev/full,
+    a closed descriptor) rather than from one of its files (those are OutputErrors by then):
+    one more line written there fails too. (A failed write leaves nothing to flush, so the
+    probe is a line: a stdout that works gets one blank line more before the error.)"""
+    import errno
+
+    if error.filename is not None or error.errno not in (errno.ENOSPC, errno.EIO, errno.EBADF):
+        return False
+    try:
+        print(file=sys.stdout, flush=True)
+    except (OSError, ValueError, AttributeError):  # (ValueError: closed; None: no stdout)
+        return True
+    return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:

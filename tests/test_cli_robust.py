@@ -605,3 +605,16 @@ def test_train_without_graphviz_writes_everything_but_the_network_picture(tmp_pa
     assert result.returncode == 0, result.stderr
     assert "note: no network picture:" in result.stderr
     assert set(everything_under(out)) == TRAIN_FILES - {"network.svg", "replay.html"}
+
+
+@pytest.mark.parametrize("args", [EXPLAIN, TRAIN], ids=["explain", "train"])
+def test_a_full_standard_output_is_one_line_exit_1_not_an_internal_error(args):
+    """`chainrule explain ... > /dev/full`: what failed is the terminal's file, not chainrule."""
+    with open("/dev/full", "w") as full:
+        environment = {**os.environ, "NO_COLOR": "1"}
+        result = subprocess.run([str(SCRIPT), *args], stdout=full, stderr=subprocess.PIPE,
+                                text=True, timeout=300, env=environment)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines() == [
+        "chainrule: error: could not write to standard output (No space left on device); "
+        "write it somewhere with room, or use --out DIR"]
