@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from chainrule.console import PROG, UsageError, make_parser
+from chainrule.console import PROG, OutputError, UsageError, make_parser
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -38,5 +38,22 @@ def run(ns: argparse.Namespace) -> int:
         script = twin_script(model, source=ns.model)
     except (ValueError, TypeError, FileNotFoundError) as e:  # a bad file: one line, exit 2
         raise UsageError(str(e)) from None
-    sys.stdout.write(script)
+    _print(script)
     return 0
+
+
+def _print(script: str) -> None:
+    """Write the script to stdout, or raise OutputError when it cannot be written (stdout
+    closed, a full disk). A reader that left (`| head`) is no failure of ours: BrokenPipeError
+    goes on to main, which ends quietly."""
+    if sys.stdout is None:  # started with stdout closed (`chainrule twin m.json >&-`)
+        raise OutputError("could not write the script: standard output is closed; redirect it "
+                          "to a file, e.g. > twin.py")
+    try:
+        sys.stdout.write(script)
+        sys.stdout.flush()  # here, where a failure can still be reported
+    except BrokenPipeError:
+        raise
+    except OSError as e:
+        raise OutputError(f"could not write the script to standard output ({e.strerror or e}); "
+                          "free some space or redirect it elsewhere") from None

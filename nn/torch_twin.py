@@ -22,6 +22,7 @@ a Python script's text, needs no PyTorch at all.
 from __future__ import annotations
 
 import math
+import numbers
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -103,9 +104,33 @@ def affine_layers(model: Module) -> list[Affine]:
             raise ValueError(f"to_torch: layer {k} uses the activation {activation!r}, which "
                              f"has no twin in PyTorch here (the twin knows "
                              f"{', '.join(sorted(TORCH_MODULES))})")
-        affines.append(Affine([[w.data for w in n.w] for n in neurons],
-                              [n.b.data for n in neurons], activation))
+        where = f"layer {k}, neuron"
+        affines.append(Affine(
+            [[_number(w.data, f"{where} {j}, weight {i}") for i, w in enumerate(n.w)]
+             for j, n in enumerate(neurons)],
+            [_number(n.b.data, f"{where} {j}, bias") for j, n in enumerate(neurons)],
+            activation))
     return affines
+
+
+def _number(value: object, where: str) -> float:
+    """A parameter's `.data` as a float, or a ValueError saying where it is none. `.data` is
+    assignable, so a diverged or hand-edited model may hold a nan (its twin would compute nan,
+    and the printed script would not run: `nan` is no Python name) or something not a number."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond the largest float
+            number = math.inf
+        if math.isfinite(number):
+            return number
+        what = "an int too large for a float" if math.isinf(number) and isinstance(
+            value, numbers.Integral) else repr(number)
+    else:
+        what = f"a {type(value).__name__}"
+    raise ValueError(f"to_torch: {where} is {what}, not a finite number, which a float64 "
+                     "tensor cannot hold as a weight (was its training diverging?); set it "
+                     "to a number, or load the model again")
 
 
 def to_torch(model: Module) -> torch.nn.Sequential:
@@ -186,6 +211,9 @@ def torch_layers(sequential: torch.nn.Sequential) -> list[Affine]:
     for index, module in enumerate(sequential):
         where = f"from_torch: module {index} ({type(module).__name__})"
         if isinstance(module, torch.nn.Linear):
+            if type(module).forward is not torch.nn.Linear.forward:
+                raise TypeError(f"{where} overrides the forward pass of Linear, which the "
+                                "nn.MLP would not compute; use a plain torch.nn.Linear")
             if pending is not None:
                 layers.append(Affine(*pending, "linear"))
             pending = _linear_numbers(module, where)
@@ -232,6 +260,14 @@ def _linear_numbers(linear: torch.nn.Linear, where: str) -> tuple[list[list[floa
     """(weight rows, biases) of a Linear as Python floats, exactly; refuses what has no exact
     float64 value or no bias."""
     torch = import_torch()
+    if any(isinstance(t, torch.nn.parameter.UninitializedParameter) or t.is_meta
+           for t in (linear.weight, linear.bias) if t is not None):
+        raise ValueError(f"{where} has no weights yet (a lazy or a meta-device layer): run "
+                         "it once on an input, or build it on the CPU, before converting it")
+    if linear.out_features < 1 or linear.in_features < 1:
+        side = "outputs" if linear.out_features < 1 else "inputs"
+        raise ValueError(f"{where} has 0 {side}, and every layer of an nn.MLP has at least one "
+                         "neuron, each reading at least one input")
     if linear.bias is None:
         raise ValueError(f"{where} has no bias, and every neuron of an nn.MLP has one: build "
                          "it with bias=True")

@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chainrule import cli
+from chainrule.console import UsageError
 from chainrule.exercises import command, sheets
 from chainrule.exercises.generate import (
     KINDS,
@@ -328,3 +329,219 @@ def test_every_kind_of_exercise_fits_on_one_printed_page(tmp_path, browser_page,
         .map(a => a.getBoundingClientRect().height / 96 * 25.4)""")
     assert len(heights) == len(KINDS[level])
     assert max(heights) <= 269 - 5, heights  # less the space above an exercise
+
+
+# ---------------------------------------------------------------------------------------------
+# The careless and the hostile user
+
+
+def exercises_cli(*args: str) -> subprocess.CompletedProcess:
+    """The console script in a process of its own; the timeout only stops a hang from
+    hanging the suite (a hang is a failure)."""
+    script = Path(sys.executable).parent / "chainrule"
+    return subprocess.run([str(script), "exercises", *args], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "NO_COLOR": "1"})
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "folder"])
+def test_names_that_is_no_regular_file_is_one_line_exit_2(tmp_path, kind):
+    """A named pipe would block the read until a writer came (forever), /dev/zero would read
+    a megabyte of NULs: both are refused at once, as a folder is."""
+    if kind == "fifo":
+        path = tmp_path / "names.fifo"
+        os.mkfifo(path)
+    else:
+        path = Path("/dev/zero") if kind == "device" else tmp_path
+    out = tmp_path / "out"
+    result = exercises_cli("--names", str(path), "--out", str(out))
+    assert result.returncode == 2, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"chainrule: error: --names {path}: ") and "not a text file" in line
+    assert not out.exists()
+
+
+def test_a_names_file_saved_with_a_byte_order_mark_reads_as_its_names(tmp_path):
+    """Windows Notepad starts a UTF-8 file with a byte-order mark (and ends lines with CR LF):
+    the first name is still 'Ada', not '\\ufeffAda' refused as unprintable."""
+    names = tmp_path / "class.txt"
+    names.write_bytes("Ada\r\nAlan\r\n".encode("utf-8-sig"))
+    out = make(tmp_path, "--seed", "1", "--count", "1", "--names", str(names))
+    key = json.loads((out / "key.json").read_text(encoding="utf-8"))
+    assert [v["student"] for v in key["variants"]] == ["Ada", "Alan"]
+
+
+def test_a_names_file_too_large_for_a_class_list_is_refused_not_cut(tmp_path, capsys):
+    names = tmp_path / "class.txt"
+    names.write_text("Ada\n" + " " * 2_000_000 + "\nAlan\n", encoding="utf-8")
+    assert cli.main(["exercises", "--names", str(names), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "too large for a list of names" in err and len(err.splitlines()) == 1, err
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(1, 2**70))
+def test_a_seed_out_of_range_is_refused_rather_than_aliased(seed):
+    """random.Random(-n) is random.Random(n): a negative seed would silently give another
+    seed's sheets. A seed beyond 20 digits would fill the sheet's header. Both are refused."""
+    for bad in (-seed, command.MAX_SEED + seed):
+        ns = command.parser().parse_args(["--seed", str(bad), "--out", "unused"])
+        with pytest.raises(UsageError, match=rf"--seed {bad}: give a whole number from 0"):
+            command._check(ns)
+
+
+def test_the_largest_seed_is_accepted(tmp_path):
+    out = make(tmp_path, "--seed", str(command.MAX_SEED), "--count", "1")
+    assert f"seed {command.MAX_SEED}" in (out / "exercises.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name, content", [
+    ("key.json", b'{"door": "back", "code": 1234}\n'),
+    ("exercises.pdf", b"%PDF-1.4 the teacher's own scanned worksheet"),
+])
+def test_a_file_of_the_users_own_by_a_name_we_use_is_not_removed_as_stale(
+        tmp_path, monkeypatch, capsys, name, content):
+    """Only what an earlier run of ours left is stale: a key.json or exercises.pdf of the
+    user's own, in the folder --out names, stays as it was (and the run says so)."""
+    monkeypatch.setenv("CHAINRULE_CHROMIUM", str(tmp_path / "no-such-chromium"))
+    out = tmp_path / "class"
+    out.mkdir()
+    (out / name).write_bytes(content)
+    make(tmp_path, "--seed", "1", "--count", "1", name="class")
+    assert (out / name).read_bytes() == content
+    assert f"kept {out / name}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("level, count, students", [(2, 30, 20), (2, 10, command.MAX_STUDENTS),
+                                                    (1, command.MAX_COUNT, command.MAX_STUDENTS)])
+def test_the_largest_classes_the_command_allows_get_their_sheets(level, count, students):
+    """A kind with few well-posed values runs out of values no other sheet has (level 2's
+    tanh(x*w) * x did at 20 students of 30 exercises, an internal error): then its values are
+    unique on each sheet, and every sheet is still a variant of its own."""
+    sheets = generate(1, count, level, students)
+    assert len(sheets) == students
+    signatures = set()
+    for sheet in sheets:
+        on_sheet = [(ex.kind.formula, tuple(ex.values.values())) for ex in sheet.exercises]
+        assert len(set(on_sheet)) == count  # no exercise twice on one sheet
+        signatures.add(tuple(on_sheet))
+    assert len(signatures) == students  # no two students with the same sheet
+
+
+def test_a_bad_out_is_refused_before_any_exercise_is_drawn(tmp_path, monkeypatch, capsys):
+    """Sixty students' sheets at level 3 take seconds to draw: a typo in --out must not wait
+    for them (nor waste them)."""
+    import chainrule.exercises.generate as generating
+
+    drawn = []
+    monkeypatch.setattr(generating, "generate", lambda *args: drawn.append(args) or [])
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine", encoding="utf-8")
+    assert cli.main(["exercises", "--level", "3", "--out", str(a_file)]) == 2
+    assert "exists and is not a directory" in capsys.readouterr().err
+    assert drawn == [] and a_file.read_text(encoding="utf-8") == "mine"
+
+
+def test_a_stdout_that_cannot_take_the_report_is_one_line_exit_1(tmp_path):
+    """The files are written first; a full disk under stdout then is said as such, once."""
+    out = tmp_path / "out"
+    with open("/dev/full", "w") as full:  # every write fails with ENOSPC
+        result = subprocess.run([str(Path(sys.executable).parent / "chainrule"), "exercises",
+                                 "--seed", "1", "--count", "1", "--out", str(out)],
+                                stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert result.returncode == 1
+    (line,) = result.stderr.splitlines()
+    assert "the files are written, but not the list of them" in line, line
+    assert {p.name for p in out.iterdir()} >= FILES - {"exercises.pdf"}
+
+
+# The child: SIGINT at the ROBUST_AT-th call of a function of Playwright's or of asyncio's (on
+# which Playwright runs), in whichever thread makes it; 0: never, and print the count last.
+CHILD_IN_PLAYWRIGHT = r"""
+import os, signal, sys, threading
+AT, count = int(os.environ["ROBUST_AT"]), 0
+
+def profile(frame, event, arg):
+    global count
+    if event == "call" and ("playwright" in frame.f_code.co_filename
+                            or "asyncio" in frame.f_code.co_filename):
+        count += 1
+        if count == AT:
+            open(os.environ["ROBUST_SENT"], "w").close()  # (this run may make fewer calls)
+            os.kill(os.getpid(), signal.SIGINT)
+
+from chainrule.cli import main
+sys.setprofile(profile)
+threading.setprofile(profile)
+status = main()  # as the console script calls it
+sys.setprofile(None)
+if not AT:
+    print(count)
+sys.exit(status)
+"""
+
+
+def test_ctrl_c_while_chromium_prints_the_pdf_stops_the_command_and_leaves_nothing(tmp_path):
+    """A real SIGINT at calls spread over Playwright's last few thousand (printing the page,
+    closing the browser, stopping the driver): the command stops, 130, one line, no folder
+    left. Playwright's event loop cut short there can wait forever for its driver
+    (playwright-python#1150): about one point in ten hung, and then ignored SIGTERM."""
+    out = tmp_path / "new" / "sheets"
+    args = ["exercises", "--seed", "3", "--count", "1", "--out", str(out)]
+
+    sent = tmp_path / "sent"
+
+    def run(at: int) -> subprocess.CompletedProcess:
+        sent.unlink(missing_ok=True)
+        return subprocess.run([sys.executable, "-c", CHILD_IN_PLAYWRIGHT, *args],
+                              capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "NO_COLOR": "1", "ROBUST_AT": str(at),
+                                   "ROBUST_SENT": str(sent)})
+
+    counting = run(0)
+    assert counting.returncode == 0, counting.stderr
+    calls = int(counting.stdout.splitlines()[-1])
+    assert calls > 3000  # the PDF was printed through Playwright
+    import shutil
+
+    shutil.rmtree(tmp_path / "new")
+    stopped = 0
+    for at in range(calls - 3000, calls + 1, 100):
+        result = run(at)
+        if not sent.exists():  # Playwright's calls vary a little from run to run: none sent
+            assert result.returncode == 0, result.stderr
+            shutil.rmtree(tmp_path / "new")
+            continue
+        stopped += 1
+        assert (result.returncode, result.stderr) == (130, "chainrule: error: interrupted\n"), (
+            at, calls, result.stderr[-500:])
+        assert not (tmp_path / "new").exists(), at
+    assert stopped >= 20
+
+
+def test_ctrl_c_or_sigterm_at_any_file_system_event_leaves_all_or_nothing(tmp_path,
+                                                                           monkeypatch):
+    """The --out folder ends whole (every file of a finished run) or absent, never partial,
+    whichever file-system event the signal lands on (tests/test_cli_robust.py's child)."""
+    import shutil
+
+    from test_cli_robust import CHILD, STOPS, child, count_events, everything_under, finish
+
+    root = tmp_path / "work"
+    root.mkdir()
+    out = root / "new" / "sheets"
+    args = ["exercises", "--seed", "3", "--count", "2", "--students", "2", "--out", str(out)]
+    # no PDF, for speed: the folder is the point (the children inherit the environment)
+    monkeypatch.setenv("CHAINRULE_CHROMIUM", str(tmp_path / "no-such-chromium"))
+    total = count_events(args, root, tmp_path / "count")
+    shutil.rmtree(root / "new")
+    assert total >= 10
+    whole = {"exercises.html", "answers.html", "answers.json", "key.json"}
+    for at in range(1, total + 1):
+        signal_name, expected = STOPS[at % 2]
+        env = {"ROBUST_ROOT": str(root), "ROBUST_AT": str(at), "ROBUST_SIGNAL": signal_name}
+        status, _, err = finish(child(CHILD, args, env))
+        assert (status, err) == expected, (at, err)
+        if out.exists():
+            assert set(everything_under(out)) == whole, (at, everything_under(root))
+            shutil.rmtree(root / "new")
+        assert everything_under(root) == [], (at, everything_under(root))

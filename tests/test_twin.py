@@ -688,3 +688,85 @@ def test_demo_11_without_torch_says_how_to_install_it_and_exits_0(tmp_path):
     assert "pip install 'chainrule[torch]'" in result.stdout
     assert result.stderr == ""
     assert not list(tmp_path.iterdir())  # and it wrote nothing
+
+
+# ---------------------------------------------------------------------------------------------
+# The careless and the hostile user: what must be refused in one clear sentence, never turned
+# into a twin that computes something else, a nan, or a traceback.
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, "0.5", None, True, 10**400],
+                         ids=["nan", "inf", "-inf", "str", "None", "True", "10**400"])
+def test_to_torch_and_the_script_refuse_a_weight_that_is_no_finite_number(bad):
+    """`.data` is assignable, so a diverged or hand-edited model can hold a nan: its twin would
+    compute nan, and its printed script would not even run (`nan` is no Python name)."""
+    from nn.torch_twin import twin_script
+
+    model = nn.MLP(2, [3, 1], seed=0)
+    model.layers[1].neurons[0].w[2].data = bad
+    for convert in (nn.to_torch, twin_script):
+        with pytest.raises(ValueError) as caught:
+            convert(model)
+        message = str(caught.value)
+        assert "layer 1, neuron 0, weight 2" in message and "finite number" in message, message
+
+
+def test_to_torch_refuses_a_nan_bias_too():
+    model = nn.Neuron(2, seed=0)
+    model.b.data = math.nan
+    with pytest.raises(ValueError, match="layer 0, neuron 0, bias"):
+        nn.to_torch(model)
+
+
+class TwiceLinear(torch.nn.Linear):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return 2 * super().forward(x)
+
+
+def test_from_torch_refuses_a_linear_with_a_forward_pass_of_its_own():
+    """A subclass of Linear that computes something else would come back as an MLP that
+    computes another function, silently."""
+    with pytest.raises(TypeError, match=r"module 0 \(TwiceLinear\) overrides the forward pass "
+                                        r"of Linear"):
+        nn.from_torch(torch.nn.Sequential(TwiceLinear(2, 1, dtype=F64)))
+
+
+def test_from_torch_still_reads_a_parametrized_linear():
+    """weight_norm makes a subclass of Linear whose forward is Linear's own: the function is
+    the same, and its weight is what the layer computes with."""
+    from torch.nn.utils import parametrizations
+
+    layer = parametrizations.weight_norm(linear(2, 3))
+    model = nn.from_torch(torch.nn.Sequential(layer))
+    x = torch.tensor([[0.3, -0.7]], dtype=F64)
+    with torch.no_grad():
+        expected = layer(x)[0].tolist()
+    assert model.predict([0.3, -0.7]) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("layer, message", [
+    (lambda: linear(2, 0), "module 0 (Linear) has 0 outputs"),
+    (lambda: linear(0, 3), "module 0 (Linear) has 0 inputs"),
+    (lambda: torch.nn.LazyLinear(3, dtype=F64), "module 0 (LazyLinear) has no weights yet"),
+    (lambda: torch.nn.Linear(2, 3, device="meta", dtype=F64), "module 0 (Linear) has no "
+                                                               "weights yet"),
+])
+@pytest.mark.filterwarnings("ignore:Initializing zero-element tensors")
+def test_from_torch_refuses_a_linear_without_numbers_in_one_sentence(layer, message):
+    with pytest.raises(ValueError) as caught:
+        nn.from_torch(torch.nn.Sequential(layer()))
+    assert str(caught.value).startswith(f"from_torch: {message}"), str(caught.value)
+
+
+def test_chainrule_twin_with_stdout_closed_or_full_is_one_line_exit_1(tmp_path):
+    (path, _), *_ = saved_models(tmp_path)
+    closed = subprocess.run(f'"{CHAINRULE}" twin "{path}" >&-', shell=True,
+                            capture_output=True, text=True, timeout=120)
+    with open("/dev/full", "w") as full:  # every write fails with ENOSPC, as on a full disk
+        filled = subprocess.run([str(CHAINRULE), "twin", str(path)], stdout=full,
+                                stderr=subprocess.PIPE, text=True, timeout=120)
+    for result in (closed, filled):
+        assert result.returncode == 1, result.stderr
+        (line,) = result.stderr.splitlines()
+        assert line.startswith("chainrule: error: could not write the script") and (
+            "internal error" not in line), line

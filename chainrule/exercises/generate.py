@@ -19,7 +19,8 @@ of its names. The values are drawn at random and kept only if the exercise is we
   derivatives, contributions, gradients) is exact with at most 4 decimals.
 
 `generate(seed, count, level, students)` draws the sheets: the same kinds in the same order on
-every student's sheet, each exercise with numbers no other sheet has. The same arguments give
+every student's sheet, each exercise with numbers no other sheet has (until a kind runs out of
+them: then no other exercise on its sheet, and no two sheets alike). The same arguments give
 the same sheets: a `random.Random(seed)` is the only source of chance.
 """
 
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from autograd.explanation import Explanation, explain
 from autograd.formula import Formula, FormulaError, parse
@@ -215,7 +216,8 @@ def draw(formula: Formula, pool: tuple[float, ...], rng: random.Random,
 def generate(seed: int, count: int, level: int, students: int = 0) -> list[Sheet]:
     """`count` exercises of `level` for each of `students` students (0: one sheet, for no one
     in particular). Each sheet has the same kinds in the same order; no two exercises anywhere
-    share their values. The kinds go round the level's list in a shuffled order, so ten
+    share their values while the kind has fresh values left (see `_draw_unique`), and no two
+    sheets are the same. The kinds go round the level's list in a shuffled order, so ten
     exercises cover every kind before any repeats."""
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
@@ -224,17 +226,62 @@ def generate(seed: int, count: int, level: int, students: int = 0) -> list[Sheet
     rng.shuffle(kinds)
     chosen = [kinds[i % len(kinds)] for i in range(count)]
     formulas = {kind.formula: parse(kind.formula) for kind in kinds}
-    seen: set[tuple[str, tuple[float, ...]]] = set()
+    used = Used()
     sheets = []
     for student in range(1, max(students, 1) + 1):
-        exercises = []
-        for kind in chosen:
-            values, explanation = draw(formulas[kind.formula], POOLS[level], rng,
-                                       lambda numbers, f=kind.formula: (f, numbers) in seen)
-            seen.add((kind.formula, tuple(values.values())))
-            exercises.append(Exercise(kind, values, explanation))
+        for _ in range(SHEET_ATTEMPTS):
+            used.on_sheet = set()
+            exercises = []
+            for kind in chosen:
+                values, explanation = _draw_unique(kind.formula, formulas[kind.formula],
+                                                   POOLS[level], rng, used)
+                exercises.append(Exercise(kind, values, explanation))
+            signature = tuple((ex.kind.formula, tuple(ex.values.values())) for ex in exercises)
+            if signature not in used.sheets:
+                break
+        else:
+            raise GenerationError(f"found no sheet of {count} level-{level} exercises that "
+                                  f"differs from the {len(used.sheets)} before it")
+        used.sheets.add(signature)
+        used.seen.update(signature)
         sheets.append(Sheet(student if students else 0, exercises))
     return sheets
+
+
+SHEET_ATTEMPTS = 100  # draws of a whole sheet before giving up on one no other student has
+
+
+@dataclass
+class Used:
+    """The values drawn so far: on any sheet (`seen`), on the sheet being drawn (`on_sheet`),
+    the kinds whose fresh values ran out (`exhausted`), and every finished sheet's values."""
+
+    seen: set[tuple[str, tuple[float, ...]]] = field(default_factory=set)
+    on_sheet: set[tuple[str, tuple[float, ...]]] = field(default_factory=set)
+    exhausted: set[str] = field(default_factory=set)
+    sheets: set[tuple[tuple[str, tuple[float, ...]], ...]] = field(default_factory=set)
+
+
+def _draw_unique(key: str, formula: Formula, pool: tuple[float, ...], rng: random.Random,
+                 used: Used) -> tuple[dict[str, float], Explanation]:
+    """Values for `formula` (of the kind `key`) that no sheet has yet. A kind has only so many
+    well-posed values (tanh(x*w) * x has 52), fewer than a large class needs: once they run
+    out, the kind's values are only unique on the sheet being drawn (and `generate` keeps each
+    sheet as a whole different from the others)."""
+    if key not in used.exhausted:
+        try:
+            values, explanation = draw(formula, pool, rng,
+                                       lambda numbers: (key, numbers) in used.seen
+                                       or (key, numbers) in used.on_sheet)
+        except GenerationError:
+            used.exhausted.add(key)
+        else:
+            used.on_sheet.add((key, tuple(values.values())))
+            return values, explanation
+    values, explanation = draw(formula, pool, rng,
+                               lambda numbers: (key, numbers) in used.on_sheet)
+    used.on_sheet.add((key, tuple(values.values())))
+    return values, explanation
 
 
 def table_rows(table: Table) -> list[tuple[float, float, float]]:

@@ -558,8 +558,14 @@ def print_pdf(page: str) -> bytes:
     """`page` (an HTML document) printed to PDF by headless Chromium, as its print stylesheet
     lays it out. Raises PdfUnavailable saying why when that cannot be done.
 
-    NOTE: Playwright's sync API refuses to start inside a running asyncio loop (a notebook, a
-    server, another Playwright session): there it runs in a thread of its own instead."""
+    NOTE: Playwright runs in a thread of its own, always, and this thread only waits for it:
+    - a stop signal (Ctrl-C, SIGTERM) is handled in the main thread only, so it lands in the
+      wait, never inside Playwright's event loop, which, cut short there, can wait forever for
+      its driver (playwright-python#1150: the command hung after a Ctrl-C, and ignored
+      SIGTERM). The thread is a daemon: a stopped command does not wait for it, and the driver
+      and Chromium end with the process's pipes;
+    - Playwright's sync API refuses to start inside a running asyncio loop (a notebook, a
+      server, another Playwright session), which a thread of its own does not have."""
     executable = chromium_path()
     if not os.access(executable, os.X_OK):
         raise PdfUnavailable(f"no Chromium at {executable}")
@@ -568,8 +574,6 @@ def print_pdf(page: str) -> bytes:
     except ImportError:
         raise PdfUnavailable("the playwright package is not installed "
                              "(pip install playwright)") from None
-    if not _loop_running():
-        return _print(page, executable)
     import threading
 
     result: list[bytes] = []
@@ -581,22 +585,12 @@ def print_pdf(page: str) -> bytes:
         except BaseException as e:  # handed to the caller's thread, raised there
             failed.append(e)
 
-    worker = threading.Thread(target=work, name="chainrule-pdf")
+    worker = threading.Thread(target=work, name="chainrule-pdf", daemon=True)
     worker.start()
     worker.join()
     if failed:
         raise failed[0]
     return result[0]
-
-
-def _loop_running() -> bool:
-    import asyncio
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
 
 
 def _print(page: str, executable: str) -> bytes:
