@@ -18,6 +18,7 @@ import time
 
 import pytest
 
+from autograd import Value
 from autograd.trace import format_number
 from chainrule.lab.network import Session, Stopped, check_config
 from nn import MLP, TrainingDiverged, binary_cross_entropy_with_logits
@@ -541,3 +542,41 @@ def test_a_neuron_asked_for_as_the_connection_closes_says_so_in_its_dialog(brows
     assert "connection closed before this neuron's answer came" in note, note
     assert page.evaluate(STATE % "s.asked === null")
     assert browser_page.errors == []
+
+
+def test_the_spot_the_bug_links_show_each_mistake(network_page, lab):
+    """Each preset sets up its mistake, and the page shows it: the divergence stops with fit's
+    message; the dying ReLUs turn most units dead (marked in the drawing, not by colour alone:
+    the frame's status says "d"); the node used twice opens in the formula lab with a.grad =
+    b + 1 = 3, as backward() gives it."""
+    page = network_page
+    page.get_by_role("link", name="A learning rate that diverges").click()
+    wait_until(page, STATE % "s.frame !== null && s.network.layers.length === 4", "the preset")
+    page.get_by_role("button", name="Play").click()
+    alert = page.get_by_role("alert")
+    alert.wait_for(state="visible", timeout=WAIT * 1000)
+    assert _fits_message(DIVERGING) in alert.text_content()
+
+    page.get_by_role("link", name="Dying ReLUs").click()
+    wait_until(page, STATE % "s.frame !== null && s.frame.epoch === 0 && "
+               "s.network.layers.length === 3", "the preset")
+    page.get_by_role("button", name="Play").click()
+    wait_until(page, STATE % "s.frame.epoch >= 10", "ten epochs")
+    page.get_by_role("button", name="Pause").click()
+    settle(page)
+    status = page.evaluate(STATE % "s.frame.status")
+    assert status.count("d") >= 8, status  # of 16 hidden units (the seed: 10 after 10 epochs)
+    marked = page.evaluate("() => [...document.querySelectorAll('svg text')]"
+                           ".filter((t) => t.textContent.endsWith('\u00b7 dead')).length")
+    assert marked == status.count("d")  # each dead unit says so in words, beside its grey
+
+    page.get_by_role("link", name="A node used twice").click()
+    page.wait_for_url(lab.url + "#*")
+    a, b = Value(3.0, "a"), Value(2.0, "b")
+    d = a * b + a
+    d.backward()
+    wait_until(page, "() => { const svg = document.querySelector('.steps-graph svg'); "
+               f"return svg !== null && svg.textContent.includes('grad {a.grad:.4f}'); }}",
+               "the formula lab's graph with a.grad")
+    assert page.locator("#formula").input_value() == "d = a*b + a"
+    assert a.grad == b.data + 1 == 3.0
