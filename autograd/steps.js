@@ -100,6 +100,19 @@ function ordinal(n) {
   return n + ({ 1: "st", 2: "nd", 3: "rd" }[n % 10] || "th");
 }
 
+// An element: h("p", {class: "x"}, "text", child). An attribute true is present and empty,
+// false or null absent. Strings become text nodes: labels are user text, never markup. (The
+// labs build their pages with it too.)
+export function h(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === true) e.setAttribute(key, "");
+    else if (value !== false && value != null) e.setAttribute(key, value);
+  }
+  e.append(...children);
+  return e;
+}
+
 export function mountSteps(data, root) {
   let { nodes, steps } = data;  // (update() gives them new numbers, for the same graph)
   const last = steps.length;
@@ -167,16 +180,6 @@ export function mountSteps(data, root) {
     el.opening = h("p", {}, opening), el.handoutList);
   root.append(el.panel, el.handout, el.done);
   if (quiz) root.classList.add("quiz");
-
-  function h(tag, attrs = {}, ...children) {
-    const e = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs)) {
-      if (value === true) e.setAttribute(key, "");
-      else if (value !== false && value != null) e.setAttribute(key, value);
-    }
-    e.append(...children);  // strings become text nodes: labels are user text, never markup
-    return e;
-  }
 
   // A button whose accessible name is exactly `name`: the arrows are decoration, hidden from
   // screen readers (the lab's contract names the buttons "Prev", "Next", "Play").

@@ -14,7 +14,7 @@
 // Requests: one in flight per kind. A slider sends while nothing is in flight; moves made
 // meanwhile are merged into one request with the latest values, sent when the answer arrives.
 
-import { mountSteps } from "./steps.js";
+import { h, mountSteps } from "./steps.js";
 
 const DEFAULT = {
   formula: "o = tanh(x1*w1 + x2*w2 + b)",
@@ -386,12 +386,6 @@ function bind() {
   });
 }
 
-function h(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) e.setAttribute(key, value);
-  e.append(...children);  // strings become text nodes: names are the user's text, never markup
-  return e;
-}
 
 function start() {
   bind();

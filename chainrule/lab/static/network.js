@@ -24,7 +24,7 @@
 // training point (and the whole sample's loss graph when it is small): autograd's steps.js
 // (mountSteps) shows it in a dialog, the same step-through as the static page.
 
-import { mountSteps } from "./steps.js";
+import { h, mountSteps } from "./steps.js";
 
 // ---- constants -------------------------------------------------------------------------------
 // The edge colours and pens of nn/draw_network.py (POSITIVE, NEGATIVE, ZERO, MIN_OPACITY,
@@ -1216,15 +1216,6 @@ function bind() {
 }
 
 // ---- building the controls -------------------------------------------------------------------
-function h(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === true) e.setAttribute(key, "");
-    else if (value !== false && value != null) e.setAttribute(key, value);
-  }
-  e.append(...children);  // strings become text nodes, never markup
-  return e;
-}
 
 function fillSelect(select, options) {
   select.replaceChildren(...options.map(([value, text]) => h("option", { value }, text)));
